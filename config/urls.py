@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("accounts/", include("kam.accounts.urls")),
+    path("contacts/", include("kam.contacts.urls")),
+    path("transactions/", include("kam.transactions.urls")),
+    path("data/", include("kam.dataio.urls")),
+    path("", include("kam.core.urls")),
+]
