@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck messages clean
+# Tests keep their own home (secret key, uploads) inside the checkout.
+TEST_ENV := KAM_HOME=$(CURDIR)/.kam-test
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/kam
+
+.PHONY: setup run test test-postgres lint messages clean
 
 setup: $(STAMP)
 
@@ -18,7 +22,11 @@ run: setup
 	$(BIN)/kam demo
 
 test: setup lint
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres: setup
+	$(TEST_ENV) KAM_DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

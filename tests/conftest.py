@@ -43,6 +43,12 @@ def make_user(username: str, role: str, team: Team | None = None, **extra: objec
     return user
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+    # The cast logs in with passwords; real hashing would cost seconds per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def cast(db: None) -> Cast:
     east = Region.objects.create(code="east", name="East China", name_zh="华东")

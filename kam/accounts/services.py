@@ -77,9 +77,24 @@ def save_account(
     return target
 
 
+class AccountInUse(ValueError):
+    """The account still heads subsidiaries or branches."""
+
+
 @transaction.atomic
 def delete_account(*, actor: User, account: Account, source: str = "web") -> None:
+    """Delete an account with its contacts, orders and payments (audited).
+
+    An account that still heads others is refused: deleting a group must not orphan
+    (or silently delete) its subsidiaries.
+    """
     require_writer(actor)
+    children = account.children.count()
+    if children:
+        raise AccountInUse(
+            f"{account.name} still heads {children} subsidiary or branch account(s); "
+            "move or delete them first"
+        )
     before = account_snapshot(account)
     entry = audit.event(
         actor=actor,

@@ -75,14 +75,21 @@ def write_csv(handle: Any, header: list[str], rows: Iterable[list[Any]]) -> int:
 
 def write_xlsx(path_or_buffer: Any, header: list[str], rows: Iterable[list[Any]]) -> int:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("export")
     sheet.append(header)
     count = 0
     for row in rows:
-        # Text stays text: a code like 00123 must not turn into the number 123.
-        sheet.append([str(v) if not isinstance(v, str) else v for v in row])
+        cells = []
+        for value in row:
+            # Everything is written as text: a code like 00123 must not become the number
+            # 123, and a value starting with "=" must stay text, never run as a formula.
+            cell = WriteOnlyCell(sheet, value=str(value))
+            cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
         count += 1
     book.save(path_or_buffer)
     return count

@@ -180,7 +180,9 @@ class Kind:
             if before is None:
                 creates.append((record, after))
                 continue
-            changes = audit.diff({k: v for k, v in before.items() if k != "pk"}, after)
+            # A column the file does not have keeps what is stored.
+            given = {k: v for k, v in after.items() if k in record.columns}
+            changes = audit.diff(before, given)
             if changes:
                 updates.append((record, before, changes))
             else:
@@ -228,8 +230,15 @@ class Kind:
 
     def update(self, pairs: list[tuple[Record, int]]) -> list[models.Model]:
         objs = [self.instance(record, pk) for record, pk in pairs]
-        self.model._default_manager.bulk_update(objs, self.update_names(), batch_size=CHUNK)
+        if pairs:
+            present = set(pairs[0][0].columns)  # every row of a file has the same columns
+            names = [n for n in self.update_names() if n.removesuffix("_id") in present]
+            names = [*names, *self.derived_names(present)]
+            self.model._default_manager.bulk_update(objs, names, batch_size=CHUNK)
         return objs
+
+    def derived_names(self, present: set[str]) -> list[str]:
+        return []
 
     def update_names(self) -> list[str]:
         refs = [f"{name}_id" for name in self.ref_paths if name not in self.deferred_refs]
@@ -256,13 +265,12 @@ class AccountKind(Kind):
 
     def resolve(self, records: list[Record], actor: User, report: ImportReport) -> None:
         super().resolve(records, actor, report)
-        for record in records:
-            if not record.values.get("owner"):
-                record.values["owner"] = actor.username
+        current = self.default_owners(records, actor)
         owners = self.resolve_users(records, "owner", report)
         for record in records:
             owner = owners.get(record.external_id)
-            if owner is not None and not may_assign_owner(actor, owner):
+            handing_over = owner is not None and current.get(record.external_id) != owner.username
+            if handing_over and not may_assign_owner(actor, owner):
                 report.problems.append(
                     record.problem(
                         "owner",
@@ -273,6 +281,24 @@ class AccountKind(Kind):
         self.resolve_regions(records, report)
         self.resolve_parents(records, actor, report)
         self.warn_duplicates(records, report)
+
+    def default_owners(self, records: list[Record], actor: User) -> dict[str, str]:
+        """No owner given: a new account is the importer's, a stored one keeps its owner.
+
+        Returns the stored owners, so that only a change of owner is checked.
+        """
+        current: dict[str, str] = {}
+        for part in chunks([r.external_id for r in records]):
+            current.update(
+                Account.objects.filter(external_id__in=part).values_list(
+                    "external_id", "owner__username"
+                )
+            )
+        for record in records:
+            if not record.values.get("owner"):
+                record.values["owner"] = current.get(record.external_id, actor.username)
+                record.columns.setdefault("owner", "owner")
+        return current
 
     def resolve_regions(self, records: list[Record], report: ImportReport) -> None:
         regions: dict[str, Region] = {}
@@ -400,6 +426,7 @@ class AccountKind(Kind):
         parents = [
             Account(pk=pk_of[r.external_id], parent_id=pk_of.get(r.keys.get("parent") or ""))
             for r in records
+            if "parent" in r.columns
         ]
         Account.objects.bulk_update(parents, ["parent_id"], batch_size=CHUNK)
         self.write_tags(records, stored, pk_of)
@@ -410,7 +437,8 @@ class AccountKind(Kind):
         changed = [
             r
             for r in records
-            if audit.plain(r.values.get("tags") or []) != (stored.get(r.external_id) or {}).get("tags", "")
+            if "tags" in r.columns
+            and audit.plain(r.values.get("tags") or []) != (stored.get(r.external_id) or {}).get("tags", "")
         ]
         if not changed:
             return
@@ -433,8 +461,8 @@ class AccountKind(Kind):
     def account_of(self, obj: models.Model) -> int | None:
         return obj.pk
 
-    def update_names(self) -> list[str]:
-        return [*super().update_names(), "name_key"]
+    def derived_names(self, present: set[str]) -> list[str]:
+        return ["name_key"] if "name" in present else []
 
 
 class ContactKind(Kind):
@@ -505,6 +533,7 @@ class ContactKind(Kind):
         bosses = [
             Contact(pk=pk_of[r.external_id], reports_to_id=pk_of.get(r.keys.get("reports_to") or ""))
             for r in records
+            if "reports_to" in r.columns
         ]
         Contact.objects.bulk_update(bosses, ["reports_to_id"], batch_size=CHUNK)
 

@@ -117,20 +117,34 @@ def detect_encoding(raw: BinaryIO, requested: str | None) -> str:
         candidates = (name,)
     else:
         candidates = ENCODINGS
-    failure: tuple[int, bytes] | None = None
+    failures: list[tuple[int, bytes]] = []
     for name in candidates:
         raw.seek(0)
         failure = _first_bad_byte(raw, name)
         if failure is None:
             return name
-    assert failure is not None
-    position, sample = failure
+        failures.append(failure)
+    position, sample = failures[0]  # where it stops being UTF-8 helps most
+    line = _line_of(raw, position)
     expected = candidates[0] if requested else "UTF-8 or GBK/GB18030 text"
     raise FileProblem(
-        f"cannot be decoded at byte {position + 1} (got {sample!r}, expected {expected}); "
+        f"cannot be decoded on line {line}, at byte {position + 1} (got {sample!r}, expected {expected}); "
         "if the file comes from another program, save it as 'CSV UTF-8' "
         "or pass the right --encoding"
     )
+
+
+def _line_of(raw: BinaryIO, position: int) -> int:
+    raw.seek(0)
+    lines = 1
+    remaining = position
+    while remaining > 0:
+        chunk = raw.read(min(remaining, 1 << 20))
+        if not chunk:
+            break
+        lines += chunk.count(b"\n")
+        remaining -= len(chunk)
+    return lines
 
 
 def _first_bad_byte(raw: BinaryIO, encoding: str) -> tuple[int, bytes] | None:
