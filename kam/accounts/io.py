@@ -19,6 +19,25 @@ from kam.core.fields import Field, FieldError, choice, decimal, integer, tag_lis
 
 MONEY_MAX = Decimal("99999999999999")
 
+# Words people write in ERP exports besides the labels.
+OWNERSHIP_SYNONYMS = {
+    "国有": OwnershipType.STATE_OWNED, "国企": OwnershipType.STATE_OWNED,
+    "央企": OwnershipType.STATE_OWNED, "soe": OwnershipType.STATE_OWNED,
+    "民营": OwnershipType.PRIVATE, "民企": OwnershipType.PRIVATE, "私营": OwnershipType.PRIVATE,
+    "外资": OwnershipType.FOREIGN_INVESTED, "外企": OwnershipType.FOREIGN_INVESTED,
+    "独资": OwnershipType.FOREIGN_INVESTED, "合资": OwnershipType.JOINT_VENTURE,
+    "集体": OwnershipType.COLLECTIVE, "事业单位": OwnershipType.PUBLIC_INSTITUTION,
+}
+INDUSTRY_SYNONYMS = {
+    "制造": Industry.MANUFACTURING, "制造业": Industry.MANUFACTURING,
+    "电信": Industry.TELECOM, "通信": Industry.TELECOM, "金融": Industry.FINANCE,
+    "银行": Industry.FINANCE, "医疗": Industry.HEALTHCARE, "能源": Industry.ENERGY,
+    "零售": Industry.RETAIL, "物流": Industry.LOGISTICS, "建筑": Industry.CONSTRUCTION,
+    "房地产": Industry.CONSTRUCTION, "软件": Industry.IT, "互联网": Industry.IT,
+    "政府": Industry.GOVERNMENT, "教育": Industry.EDUCATION, "化工": Industry.CHEMICALS,
+    "汽车": Industry.AUTOMOTIVE, "食品": Industry.FOOD, "农业": Industry.AGRICULTURE,
+}
+
 
 def country(raw: object) -> str:
     value = text(60)(raw).strip()
@@ -43,14 +62,14 @@ COUNTRY_NAMES = {
 ACCOUNT_FIELDS: list[Field] = [
     Field("external_id", text(64), ("客户编号", "客户代码", "account_id", "customer_id", "id"), required=True),
     Field("name", text(200), ("客户名称", "公司名称", "名称", "company_name", "customer_name", "company"), required=True),
-    Field("industry", choice(Industry), ("行业",), default=Industry.OTHER),
+    Field("industry", choice(Industry, INDUSTRY_SYNONYMS), ("行业",), default=Industry.OTHER),
     Field("employees", integer(minimum=0, maximum=10_000_000), ("员工人数", "员工数")),
     Field("annual_revenue", decimal(minimum=Decimal(0), maximum=MONEY_MAX), ("年营业额", "年收入", "营业收入")),
     Field("country", country, ("国家", "国家/地区"), default="CN"),
     Field("province", text(60), ("省份", "省", "state"), default=""),
     Field("city", text(60), ("城市", "市"), default=""),
     Field("region", text(100), ("销售区域", "大区", "sales_region")),
-    Field("ownership_type", choice(OwnershipType), ("所有制", "所有制类型", "企业性质", "ownership"), default=OwnershipType.PRIVATE),
+    Field("ownership_type", choice(OwnershipType, OWNERSHIP_SYNONYMS), ("所有制", "所有制类型", "企业性质", "ownership"), default=OwnershipType.PRIVATE),
     Field("credit_rating", choice(CreditRating), ("信用等级", "信用评级"), default=CreditRating.UNRATED),
     Field("credit_limit", decimal(minimum=Decimal(0), maximum=MONEY_MAX), ("信用额度",)),
     Field("status", choice(AccountStatus), ("状态", "客户状态"), default=AccountStatus.ACTIVE),

@@ -203,15 +203,15 @@ def boolean(raw: object) -> bool:
     raise FieldError("not yes or no", raw, "one of: true, false, yes, no, 是, 否")
 
 
-def choice(choices: type[models.Choices]) -> Converter:
-    """Accept a choice by its code, its English label or its Chinese label."""
+def choice(choices: type[models.Choices], synonyms: dict[str, Any] | None = None) -> Converter:
+    """Accept a choice by its code, its English or Chinese label, or a common synonym."""
     codes = [str(value) for value in choices.values]
-    lookup: dict[str, Any] = {}
+    lookup: dict[str, Any] = {k.casefold(): v for k, v in (synonyms or {}).items()}
 
     def convert(raw: object) -> Any:
         if isinstance(raw, bool):
             raise FieldError("unknown value", raw, "one of: " + ", ".join(codes))
-        if not lookup:  # built on first use: translations are not ready at import time
+        if codes[0].casefold() not in lookup:  # on first use: translations load late
             lookup.update(choice_lookup(choices))
         key = str(raw).strip().casefold()
         if key in lookup:

@@ -224,3 +224,15 @@ def test_a_blank_owner_keeps_the_owner(cast: Cast, tmp_path: Path) -> None:
     assert run_import("accounts", path, cast.dora).ok
     assert Account.objects.get(external_id="A-1").owner == cast.alice
     assert Account.objects.get(external_id="N-1").owner == cast.dora
+
+
+def test_it_reads_common_chinese_words_for_choices(cast: Cast, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path, "accounts.csv", "客户编号,客户名称,行业,所有制\nN-1,甲,制造业,国企\nN-2,乙,银行,外资\n"
+    )
+    assert run_import("accounts", path, cast.dora).ok
+    assert list(
+        Account.objects.filter(external_id__startswith="N-")
+        .order_by("external_id")
+        .values_list("industry", "ownership_type")
+    ) == [("manufacturing", "state_owned"), ("finance", "foreign_invested")]
