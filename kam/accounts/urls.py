@@ -1,4 +1,13 @@
 from django.urls import path
 
+from kam.accounts import views
+
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.account_list, name="list"),
+    path("export/", views.account_export, name="export"),
+    path("new/", views.account_create, name="create"),
+    path("<int:pk>/", views.account_detail, name="detail"),
+    path("<int:pk>/edit/", views.account_edit, name="edit"),
+    path("<int:pk>/delete/", views.account_delete, name="delete"),
+]

@@ -1,4 +1,9 @@
 from django.urls import path
 
+from kam.dataio import views
+
 app_name = "dataio"
-urlpatterns: list = []
+urlpatterns = [
+    path("import/", views.import_page, name="import"),
+    path("export/", views.export_page, name="export"),
+]

@@ -1,0 +1,158 @@
+"""Forms of the account pages: the list filter and the account editor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from kam.accounts.models import Account, AccountStatus, Industry, OwnershipType
+from kam.core.access import may_assign_owner
+from kam.core.models import Region, User
+from kam.core.views import (
+    RecordForm,
+    choice_input,
+    long_text_input,
+    region_label,
+    text_input,
+    user_choices,
+)
+
+ACCOUNT_SORTS = {
+    "name": "name",
+    "industry": "industry",
+    "province": "province",
+    "owner": "owner__username",
+    "updated": "updated_at",
+}
+
+
+class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return region_label(obj)
+
+
+def any_of(label: Any, choices: Any) -> list[tuple[str, Any]]:
+    return [("", label), *choices]
+
+
+class AccountFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, external id or city")}
+        ),
+    )
+    industry = forms.ChoiceField(
+        label=_("Industry"), required=False, choices=any_of(_("All industries"), Industry.choices)
+    )
+    region = RegionChoiceField(
+        label=_("Region"),
+        required=False,
+        queryset=Region.objects.all(),
+        empty_label=_("All regions"),
+        to_field_name="code",
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Owner"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("All owners"),
+        to_field_name="username",
+    )
+    ownership_type = forms.ChoiceField(
+        label=_("Ownership type"),
+        required=False,
+        choices=any_of(_("All ownership types"), OwnershipType.choices),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=any_of(_("All statuses"), AccountStatus.choices)
+    )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput())
+
+    def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+
+    def filter(self, accounts: QuerySet[Account]) -> QuerySet[Account]:
+        """The accounts that match every filter that was given and is valid."""
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("q"):
+            accounts = accounts.filter(search_filter(data["q"]))
+        for name in ("industry", "ownership_type", "status"):
+            if data.get(name):
+                accounts = accounts.filter(**{name: data[name]})
+        if data.get("region"):
+            accounts = accounts.filter(region=data["region"])
+        if data.get("owner"):
+            accounts = accounts.filter(owner=data["owner"])
+        return accounts
+
+
+def search_filter(text: str) -> Q:
+    return Q(name__icontains=text) | Q(external_id__icontains=text) | Q(city__icontains=text)
+
+
+class AccountForm(RecordForm):
+    kind = "accounts"
+    sections = [
+        (_("Company"), ["name", "external_id", "industry", "ownership_type", "status", "website"]),
+        (_("Group"), ["hierarchy_level", "parent"]),
+        (_("Responsibility"), ["owner", "region"]),
+        (_("Location"), ["country", "province", "city"]),
+        (_("Size and credit"), ["employees", "annual_revenue", "credit_rating", "credit_limit"]),
+        (
+            _("Notes"),
+            ["tags", "business_situation", "decision_process", "latent_needs", "notes"],
+        ),
+    ]
+
+    external_id = text_input(
+        Account, "external_id", help_text=_("Leave empty on a new account to get one assigned.")
+    )
+    name = text_input(Account, "name", required=True)
+    industry = choice_input(Account, "industry")
+    ownership_type = choice_input(Account, "ownership_type")
+    status = choice_input(Account, "status")
+    hierarchy_level = choice_input(Account, "hierarchy_level")
+    parent = text_input(
+        Account, "parent", help_text=_("External id of the group company or parent account.")
+    )
+    owner = choice_input(Account, "owner", choices=[])
+    region = choice_input(Account, "region", choices=[])
+    country = text_input(Account, "country")
+    province = text_input(Account, "province")
+    city = text_input(Account, "city")
+    employees = text_input(Account, "employees")
+    annual_revenue = text_input(Account, "annual_revenue")
+    credit_rating = choice_input(Account, "credit_rating")
+    credit_limit = text_input(Account, "credit_limit")
+    tags = text_input(Account, "tags", help_text=_("Separate tags with semicolons."))
+    website = text_input(Account, "website")
+    business_situation = long_text_input(Account, "business_situation")
+    decision_process = long_text_input(Account, "decision_process")
+    latent_needs = long_text_input(Account, "latent_needs")
+    notes = long_text_input(Account, "notes")
+
+    def __init__(
+        self, *args: Any, actor: User, current_owner: User | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        owners = assignable_owners(actor)
+        if current_owner is not None and current_owner not in owners:
+            owners.insert(0, current_owner)  # never change an owner by merely saving
+        self.fields["owner"].widget.choices = user_choices(owners, blank=False)  # type: ignore[attr-defined]
+        self.fields["region"].widget.choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((r.code, region_label(r)) for r in Region.objects.all()),
+        ]
+
+
+def assignable_owners(actor: User) -> list[User]:
+    """The people `actor` may make the owner of an account (may_assign_owner)."""
+    users = User.objects.filter(is_active=True).order_by("username")
+    return [u for u in users if may_assign_owner(actor, u)]
