@@ -82,7 +82,9 @@ def secret_key(home: Path) -> str:
     given = os.environ.get("KAM_SECRET_KEY", "").strip()
     if given:
         if len(given) < 32:
-            raise ImproperlyConfigured("KAM_SECRET_KEY is too short (expected 32 characters or more)")
+            raise ImproperlyConfigured(
+                "KAM_SECRET_KEY is too short (expected 32 characters or more)"
+            )
         return given
     key_file = home / "secret_key"
     if key_file.exists():
@@ -124,4 +126,3 @@ def database_config(home: Path) -> dict[str, object]:
     elif not config.get("NAME"):
         raise ImproperlyConfigured("KAM_DATABASE_URL names no database (expected …/DBNAME)")
     return config
-

@@ -64,23 +64,49 @@ def cast(db: None) -> Cast:
     tom = make_user("tom", Role.ACCOUNT_MANAGER, team_east)
     bob = make_user("bob", Role.ACCOUNT_MANAGER, team_north)
     alice_steel = Account.objects.create(
-        external_id="A-1", name="Alice Steel Co., Ltd.", owner=alice, region=east,
-        industry=Industry.MANUFACTURING, ownership_type=OwnershipType.STATE_OWNED,
-        province="Jiangsu", city="Suzhou", credit_limit=Decimal("500000"),
+        external_id="A-1",
+        name="Alice Steel Co., Ltd.",
+        owner=alice,
+        region=east,
+        industry=Industry.MANUFACTURING,
+        ownership_type=OwnershipType.STATE_OWNED,
+        province="Jiangsu",
+        city="Suzhou",
+        credit_limit=Decimal("500000"),
     )
     bob_mining = Account.objects.create(
-        external_id="B-1", name="Bob Mining", owner=bob, region=north,
-        industry=Industry.ENERGY, ownership_type=OwnershipType.PRIVATE,
-        province="Shanxi", city="Taiyuan",
+        external_id="B-1",
+        name="Bob Mining",
+        owner=bob,
+        region=north,
+        industry=Industry.ENERGY,
+        ownership_type=OwnershipType.PRIVATE,
+        province="Shanxi",
+        city="Taiyuan",
     )
     shared_telecom = Account.objects.create(
-        external_id="B-2", name="Shared Telecom", owner=bob, region=north,
-        industry=Industry.TELECOM, ownership_type=OwnershipType.FOREIGN_INVESTED,
-        province="Beijing", city="Beijing",
+        external_id="B-2",
+        name="Shared Telecom",
+        owner=bob,
+        region=north,
+        industry=Industry.TELECOM,
+        ownership_type=OwnershipType.FOREIGN_INVESTED,
+        province="Beijing",
+        city="Beijing",
     )
     AccountTeamMember.objects.create(account=shared_telecom, user=alice, role="technical")
     return Cast(
-        root=root, dora=dora, ann=ann, mary=mary, nick=nick, alice=alice, tom=tom, bob=bob,
-        alice_steel=alice_steel, bob_mining=bob_mining, shared_telecom=shared_telecom,
-        east=east, north=north,
+        root=root,
+        dora=dora,
+        ann=ann,
+        mary=mary,
+        nick=nick,
+        alice=alice,
+        tom=tom,
+        bob=bob,
+        alice_steel=alice_steel,
+        bob_mining=bob_mining,
+        shared_telecom=shared_telecom,
+        east=east,
+        north=north,
     )

@@ -16,7 +16,12 @@ def start(env: dict[str, str], home: Path) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KAM_")}
     clean.update({"KAM_HOME": str(home), "DJANGO_SETTINGS_MODULE": "config.settings", **env})
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"],
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'])",
+        ],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -30,7 +35,10 @@ def start(env: dict[str, str], home: Path) -> subprocess.CompletedProcess[str]:
     [
         ({"KAM_DEBUG": "maybe"}, "KAM_DEBUG='maybe' is not a boolean"),
         ({"KAM_DATABASE_URL": "mysql://x/y"}, "KAM_DATABASE_URL has scheme 'mysql'"),
-        ({"KAM_LANGUAGE": "fr"}, "KAM_LANGUAGE='fr' is not supported (expected one of: en, zh-hans)"),
+        (
+            {"KAM_LANGUAGE": "fr"},
+            "KAM_LANGUAGE='fr' is not supported (expected one of: en, zh-hans)",
+        ),
         ({"KAM_PAGE_SIZE": "ten"}, "KAM_PAGE_SIZE='ten' is not a whole number"),
         ({"KAM_SECRET_KEY": "short"}, "KAM_SECRET_KEY is too short"),
         ({"KAM_LOG_LEVEL": "LOUD"}, "KAM_LOG_LEVEL='LOUD' is not supported"),

@@ -80,7 +80,11 @@ class Tag(models.Model):
 
 class Account(models.Model):
     external_id = models.CharField(
-        _("external id"), max_length=64, unique=True, null=True, blank=True,
+        _("external id"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
         help_text=_("The key of this customer in your ERP; imports update by it."),
     )
     name = models.CharField(_("name"), max_length=200)
@@ -92,19 +96,28 @@ class Account(models.Model):
     annual_revenue = models.DecimalField(
         _("annual revenue"), max_digits=18, decimal_places=2, null=True, blank=True
     )
-    country = models.CharField(_("country"), max_length=2, default="CN", help_text=_("ISO 3166 code"))
+    country = models.CharField(
+        _("country"), max_length=2, default="CN", help_text=_("ISO 3166 code")
+    )
     province = models.CharField(_("province / state"), max_length=60, blank=True)
     city = models.CharField(_("city"), max_length=60, blank=True)
     region = models.ForeignKey(
-        "core.Region", verbose_name=_("sales region"), null=True, blank=True,
+        "core.Region",
+        verbose_name=_("sales region"),
+        null=True,
+        blank=True,
         on_delete=models.SET_NULL,
     )
     ownership_type = models.CharField(
-        _("ownership type"), max_length=20, choices=OwnershipType.choices,
+        _("ownership type"),
+        max_length=20,
+        choices=OwnershipType.choices,
         default=OwnershipType.PRIVATE,
     )
     credit_rating = models.CharField(
-        _("credit rating"), max_length=8, choices=CreditRating.choices,
+        _("credit rating"),
+        max_length=8,
+        choices=CreditRating.choices,
         default=CreditRating.UNRATED,
     )
     credit_limit = models.DecimalField(
@@ -115,20 +128,31 @@ class Account(models.Model):
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="accounts")
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent account"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     hierarchy_level = models.CharField(
-        _("hierarchy level"), max_length=12, choices=HierarchyLevel.choices,
+        _("hierarchy level"),
+        max_length=12,
+        choices=HierarchyLevel.choices,
         default=HierarchyLevel.STANDALONE,
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
         related_name="owned_accounts",
     )
     team_members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("account team"), through="AccountTeamMember",
-        related_name="team_accounts", blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account team"),
+        through="AccountTeamMember",
+        related_name="team_accounts",
+        blank=True,
     )
     website = models.CharField(_("website"), max_length=200, blank=True)
     business_situation = models.TextField(_("business situation"), blank=True)
@@ -185,7 +209,9 @@ class AccountTeamMember(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE
     )
-    role = models.CharField(_("role"), max_length=12, choices=TeamRole.choices, default=TeamRole.SALES)
+    role = models.CharField(
+        _("role"), max_length=12, choices=TeamRole.choices, default=TeamRole.SALES
+    )
 
     class Meta:
         constraints = [

@@ -195,7 +195,9 @@ def _stats_for(pks: list[int]) -> dict[int, dict[str, Any]]:
         stats[row["account_id"]].update(
             revenue=row["revenue"] or Decimal(0), orders=row["orders"], last=row["last"]
         )
-    for row in Contact.objects.filter(account_id__in=pks).values("account_id").annotate(n=Count("id")):
+    for row in (
+        Contact.objects.filter(account_id__in=pks).values("account_id").annotate(n=Count("id"))
+    ):
         stats[row["account_id"]]["contacts"] = row["n"]
     return stats
 

@@ -7,7 +7,9 @@ from kam.core.fields import Field, boolean, choice, email, text
 
 CONTACT_FIELDS: list[Field] = [
     Field("external_id", text(64), ("联系人编号", "contact_id", "id"), required=True),
-    Field("account", text(64), ("客户编号", "客户代码", "account_id", "customer_id"), required=True),
+    Field(
+        "account", text(64), ("客户编号", "客户代码", "account_id", "customer_id"), required=True
+    ),
     Field("name", text(120), ("姓名", "联系人", "联系人姓名", "contact_name"), required=True),
     Field("title", text(120), ("职务", "职位", "contact_title"), default=""),
     Field("department", text(120), ("部门",), default=""),
@@ -16,7 +18,9 @@ CONTACT_FIELDS: list[Field] = [
     Field("buying_role", choice(BuyingRole), ("采购角色", "角色", "role"), default=BuyingRole.NONE),
     Field("influence", choice(Influence), ("影响力",), default=Influence.MEDIUM),
     Field("stance", choice(Stance), ("态度", "立场"), default=Stance.UNKNOWN),
-    Field("familiarity", choice(Familiarity), ("熟悉程度", "关系程度"), default=Familiarity.UNKNOWN),
+    Field(
+        "familiarity", choice(Familiarity), ("熟悉程度", "关系程度"), default=Familiarity.UNKNOWN
+    ),
     Field("our_counterpart", text(150), ("我方对接人", "对接人")),
     Field("reports_to", text(64), ("上级", "汇报对象", "reports_to_id")),
     Field("is_active", boolean, ("在职",), default=True),

@@ -42,9 +42,13 @@ class Familiarity(models.IntegerChoices):
 
 
 class Contact(models.Model):
-    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
     account = models.ForeignKey(
-        "accounts.Account", verbose_name=_("account"), on_delete=models.CASCADE,
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
         related_name="contacts",
     )
     name = models.CharField(_("name"), max_length=120)
@@ -65,12 +69,20 @@ class Contact(models.Model):
         _("how well we know them"), choices=Familiarity.choices, default=Familiarity.UNKNOWN
     )
     our_counterpart = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("our counterpart"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="counterpart_contacts",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("our counterpart"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="counterpart_contacts",
     )
     reports_to = models.ForeignKey(
-        "self", verbose_name=_("reports to"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="reports",
+        "self",
+        verbose_name=_("reports to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
     )
     is_active = models.BooleanField(_("still there"), default=True)
     notes_superiors = models.TextField(_("relationship with superiors"), blank=True)

@@ -36,7 +36,10 @@ def get_contact_for_user(user: User, pk: object, *, for_write: bool = False) -> 
 
 
 def contact_snapshot(contact: Contact) -> dict[str, Any]:
-    values = audit.snapshot(contact, [n for n in CONTACT_AUDIT_FIELDS if n not in {"account", "reports_to", "our_counterpart"}])
+    values = audit.snapshot(
+        contact,
+        [n for n in CONTACT_AUDIT_FIELDS if n not in {"account", "reports_to", "our_counterpart"}],
+    )
     values["account"] = contact.account.external_id if contact.account_id else None
     values["reports_to"] = contact.reports_to.external_id if contact.reports_to_id else None
     values["our_counterpart"] = (

@@ -27,9 +27,7 @@ def account_scope(user: User, prefix: str = "") -> Q | None:
 
     own = Q(**{f"{prefix}owner": user})
     on_team = Q(
-        **{
-            f"{prefix}pk__in": AccountTeamMember.objects.filter(user=user).values("account_id")
-        }
+        **{f"{prefix}pk__in": AccountTeamMember.objects.filter(user=user).values("account_id")}
     )
     scope = own | on_team
     if user.role == Role.SALES_MANAGER and user.team_id is not None:

@@ -125,8 +125,10 @@ def decimal(
         if not value.is_finite():
             raise FieldError("not a number", raw, "a number such as 1234.56")
         exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > places and value != value.quantize(
-            Decimal(1).scaleb(-places)
+        if (
+            isinstance(exponent, int)
+            and -exponent > places
+            and value != value.quantize(Decimal(1).scaleb(-places))
         ):
             raise FieldError("too many decimal places", raw, f"at most {places} decimal places")
         if minimum is not None and value < minimum:
@@ -180,9 +182,14 @@ def date(raw: object) -> dt.date:
 
 
 def _parse_date_text(candidate: str, raw: str) -> dt.date:
+    if len(candidate) == 10 and candidate[4] == "-":  # the common case, fast
+        try:
+            return dt.date.fromisoformat(candidate)
+        except ValueError:
+            pass
     for pattern in _DATE_FORMATS:
         try:
-            return dt.datetime.strptime(candidate, pattern).date()  # noqa: DTZ007 - a date only
+            return dt.datetime.strptime(candidate, pattern).date()
         except ValueError:
             continue
     raise FieldError("not a date", raw, "a date as YYYY-MM-DD")

@@ -80,9 +80,11 @@ class ImportReport:
                 f"{self.file}: {len(self.problems)} problem(s) in {self.rows} row(s); "
                 "nothing was written"
             )
-        verb = "would create" if self.dry_run else "created"
+        create, update = (
+            ("would create", "would update") if self.dry_run else ("created", "updated")
+        )
         return (
-            f"{self.file}: {self.rows} row(s) — {verb} {self.created}, updated {self.updated}, "
+            f"{self.file}: {self.rows} row(s) — {create} {self.created}, {update} {self.updated}, "
             f"unchanged {self.unchanged}"
         )
 
@@ -113,8 +115,12 @@ def map_header(
     for source, target in mapping.items():
         if target not in by_name:
             problems.append(
-                Problem(None, source, f"--map names unknown field {shown(target)} "
-                        f"(expected one of: {', '.join(by_name)})")
+                Problem(
+                    None,
+                    source,
+                    f"--map names unknown field {shown(target)} "
+                    f"(expected one of: {', '.join(by_name)})",
+                )
             )
     columns: dict[int, Field] = {}
     seen: dict[str, str] = {}
@@ -127,7 +133,11 @@ def map_header(
             continue
         if target.name in seen:
             problems.append(
-                Problem(None, title, f"holds {target.name} again (already in column {seen[target.name]})")
+                Problem(
+                    None,
+                    title,
+                    f"holds {target.name} again (already in column {seen[target.name]})",
+                )
             )
             continue
         seen[target.name] = title
@@ -136,7 +146,9 @@ def map_header(
         if f.required and f.name not in seen:
             examples = ", ".join(f.headers[:3])
             problems.append(
-                Problem(None, f.name, f"missing required column (expected a header such as {examples})")
+                Problem(
+                    None, f.name, f"missing required column (expected a header such as {examples})"
+                )
             )
     return columns, problems, warnings
 
@@ -190,13 +202,13 @@ def read_records(
     if problems:
         return []
     records: list[Record] = []
+    # One dict of column titles for the whole file: every row has the same columns.
+    titles = {f.name: table.header[index] for index, f in columns.items()}
     try:
         for number, cells in table.rows:
-            raw: dict[str, Any] = {}
-            titles: dict[str, str] = {}
-            for index, f in columns.items():
-                raw[f.name] = cells[index] if index < len(cells) else ""
-                titles[f.name] = table.header[index]
+            raw = {
+                f.name: cells[index] if index < len(cells) else "" for index, f in columns.items()
+            }
             records.append(Record(row=number, raw=raw, columns=titles))
             if progress is not None and len(records) % 5000 == 0:
                 progress(len(records), 0)

@@ -36,7 +36,9 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield items[start : start + size]
 
 
-def natural_keys(model: type[models.Model], key: str, values: set[str], scope: Q | None) -> dict[str, Any]:
+def natural_keys(
+    model: type[models.Model], key: str, values: set[str], scope: Q | None
+) -> dict[str, Any]:
     """{key value: pk} for the rows of `model` whose `key` is in `values`, within `scope`."""
     found: dict[str, Any] = {}
     rows = model._default_manager.all()
@@ -59,6 +61,7 @@ class Kind:
     # references to rows of the same kind, set once every row of the file exists
     deferred_refs: ClassVar[set[str]] = set()
     checks_existing = True
+    _attnames: set[str] | None = None
     file_ids: set[str] = set()  # every external id of the file, bad rows included
 
     # --- resolving -----------------------------------------------------------------
@@ -162,11 +165,14 @@ class Kind:
         return snap
 
     def instance(self, record: Record, pk: int | None = None) -> models.Model:
-        values = {k: v for k, v in record.values.items() if k in self.model_attnames()}
+        attnames = self.model_attnames()
+        values = {k: v for k, v in record.values.items() if k in attnames}
         return self.model(pk=pk, **values)
 
     def model_attnames(self) -> set[str]:
-        return {f.attname for f in self.model._meta.concrete_fields}
+        if self._attnames is None:
+            self._attnames = {f.attname for f in self.model._meta.concrete_fields}
+        return self._attnames
 
     def write(
         self, records: list[Record], actor: User, report: ImportReport, *, progress: Progress | None
@@ -315,7 +321,9 @@ class AccountKind(Kind):
             if region is None:
                 known = ", ".join(sorted({r.code for r in regions.values()})) or "none defined yet"
                 report.problems.append(
-                    record.problem("region", f"unknown region (got {shown(key)}, expected one of: {known})")
+                    record.problem(
+                        "region", f"unknown region (got {shown(key)}, expected one of: {known})"
+                    )
                 )
                 continue
             record.values["region_id"] = region.pk
@@ -339,7 +347,11 @@ class AccountKind(Kind):
                 continue
             if key == record.external_id:
                 report.problems.append(
-                    record.problem("parent", f"an account cannot be its own parent (got {shown(key)}, expected another account)")
+                    record.problem(
+                        "parent",
+                        f"an account cannot be its own parent (got {shown(key)}, "
+                        "expected another account)",
+                    )
                 )
                 continue
             record.keys["parent"] = key
@@ -366,7 +378,8 @@ class AccountKind(Kind):
                     report.problems.append(
                         record.problem(
                             "parent",
-                            f"makes a loop in the hierarchy (got {shown(record.values.get('parent'))}, "
+                            "makes a loop in the hierarchy "
+                            f"(got {shown(record.values.get('parent'))}, "
                             "expected a parent that is not below this account)",
                         )
                     )
@@ -418,9 +431,7 @@ class AccountKind(Kind):
         return snapshots
 
     def after_write(self, records: list[Record], stored: dict[str, dict[str, Any]]) -> None:
-        pk_of = dict(
-            natural_keys(Account, "external_id", {r.external_id for r in records}, None)
-        )
+        pk_of = dict(natural_keys(Account, "external_id", {r.external_id for r in records}, None))
         wanted = {r.keys.get("parent") for r in records if r.keys.get("parent")}
         pk_of.update(natural_keys(Account, "external_id", wanted - set(pk_of), None))
         parents = [
@@ -438,7 +449,8 @@ class AccountKind(Kind):
             r
             for r in records
             if "tags" in r.columns
-            and audit.plain(r.values.get("tags") or []) != (stored.get(r.external_id) or {}).get("tags", "")
+            and audit.plain(r.values.get("tags") or [])
+            != (stored.get(r.external_id) or {}).get("tags", "")
         ]
         if not changed:
             return
@@ -491,14 +503,18 @@ class ContactKind(Kind):
         scope = account_scope(actor, prefix="account__")
         if scope is not None:
             rows = rows.filter(scope)
-        stored = {ext: account_id for ext, account_id in rows.values_list("external_id", "account_id")}
+        stored = {
+            ext: account_id for ext, account_id in rows.values_list("external_id", "account_id")
+        }
         for record in records:
             key = record.values.pop("reports_to", None)
             if not key:
                 continue
             if key in in_file:
                 boss = in_file[key]
-                boss_account = boss.values.get("account_id") if boss else record.values.get("account_id")
+                boss_account = (
+                    boss.values.get("account_id") if boss else record.values.get("account_id")
+                )
             elif key in stored:
                 boss_account = stored[key]
             else:
@@ -512,7 +528,11 @@ class ContactKind(Kind):
                 continue
             if key == record.external_id:
                 report.problems.append(
-                    record.problem("reports_to", f"a contact cannot report to themselves (got {shown(key)}, expected another contact)")
+                    record.problem(
+                        "reports_to",
+                        f"a contact cannot report to themselves (got {shown(key)}, "
+                        "expected another contact)",
+                    )
                 )
             elif boss_account != record.values.get("account_id"):
                 report.problems.append(
@@ -531,7 +551,9 @@ class ContactKind(Kind):
         }
         pk_of = natural_keys(Contact, "external_id", wanted, None)
         bosses = [
-            Contact(pk=pk_of[r.external_id], reports_to_id=pk_of.get(r.keys.get("reports_to") or ""))
+            Contact(
+                pk=pk_of[r.external_id], reports_to_id=pk_of.get(r.keys.get("reports_to") or "")
+            )
             for r in records
             if "reports_to" in r.columns
         ]

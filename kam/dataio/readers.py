@@ -85,6 +85,7 @@ def _sniff(sample: str) -> type[csv.Dialect] | csv.Dialect:
     if "\t" in first_line and "," not in first_line:
         return csv.excel_tab
     if ";" in first_line and "," not in first_line:
+
         class Semicolon(csv.excel):
             delimiter = ";"
 
@@ -101,8 +102,7 @@ def detect_encoding(raw: BinaryIO, requested: str | None) -> str:
     head = raw.read(65536)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileProblem(
-            "the file is UTF-16 text (expected UTF-8 or GBK/GB18030; "
-            "in Excel, save as 'CSV UTF-8')"
+            "the file is UTF-16 text (expected UTF-8 or GBK/GB18030; in Excel, save as 'CSV UTF-8')"
         )
     if b"\x00" in head:
         raise FileProblem("the file is not text (expected a CSV file in UTF-8 or GBK/GB18030)")
@@ -128,7 +128,8 @@ def detect_encoding(raw: BinaryIO, requested: str | None) -> str:
     line = _line_of(raw, position)
     expected = candidates[0] if requested else "UTF-8 or GBK/GB18030 text"
     raise FileProblem(
-        f"cannot be decoded on line {line}, at byte {position + 1} (got {sample!r}, expected {expected}); "
+        f"cannot be decoded on line {line}, at byte {position + 1} "
+        f"(got {sample!r}, expected {expected}); "
         "if the file comes from another program, save it as 'CSV UTF-8' "
         "or pass the right --encoding"
     )

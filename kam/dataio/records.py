@@ -68,7 +68,10 @@ def validate_one(
 
 
 def _check_external_id_free(
-    model: type[models.Model], record: Record, instance: models.Model | None, problems: list[Problem]
+    model: type[models.Model],
+    record: Record,
+    instance: models.Model | None,
+    problems: list[Problem],
 ) -> None:
     ext = record.values.get("external_id")
     if not ext:
@@ -78,7 +81,11 @@ def _check_external_id_free(
         taken = taken.exclude(pk=instance.pk)
     if taken.exists():
         problems.append(
-            Problem(None, "external_id", f"already used (got {shown(ext)}, expected an external_id no other record has)")
+            Problem(
+                None,
+                "external_id",
+                f"already used (got {shown(ext)}, expected an external_id no other record has)",
+            )
         )
         raise RecordInvalid(problems)
 

@@ -13,30 +13,45 @@ from django.utils.translation import gettext_lazy as _
 class Order(models.Model):
     """One sale: an order or invoice line, as the ERP exports it."""
 
-    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
     account = models.ForeignKey(
-        "accounts.Account", verbose_name=_("account"), on_delete=models.CASCADE,
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
         related_name="orders",
     )
     order_date = models.DateField(_("order date"))
     amount = models.DecimalField(
-        _("amount"), max_digits=16, decimal_places=2,
+        _("amount"),
+        max_digits=16,
+        decimal_places=2,
         help_text=_("Net revenue; negative for a credit note."),
     )
     product = models.CharField(_("product"), max_length=120, blank=True)
-    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=Decimal(1))
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=14, decimal_places=3, default=Decimal(1)
+    )
     margin = models.DecimalField(
         _("gross margin"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     discount_rate = models.DecimalField(
-        _("discount"), max_digits=5, decimal_places=4, null=True, blank=True,
+        _("discount"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
         help_text=_("Share off the list price, 0 to 1."),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         ordering = ["-order_date", "-id"]
-        indexes = [models.Index(fields=["account", "order_date"]), models.Index(fields=["order_date"])]
+        indexes = [
+            models.Index(fields=["account", "order_date"]),
+            models.Index(fields=["order_date"]),
+        ]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
 
@@ -47,13 +62,21 @@ class Order(models.Model):
 class Payment(models.Model):
     """An amount the customer owes by a due date, and when it was paid (if it was)."""
 
-    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
     account = models.ForeignKey(
-        "accounts.Account", verbose_name=_("account"), on_delete=models.CASCADE,
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
         related_name="payments",
     )
     order = models.ForeignKey(
-        Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.SET_NULL,
+        Order,
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="payments",
     )
     due_date = models.DateField(_("due date"))

@@ -52,7 +52,9 @@ def test_it_assigns_an_external_id_to_a_new_account(cast: Cast) -> None:
 
 def test_it_validates_with_the_import_messages(cast: Cast) -> None:
     with pytest.raises(RecordInvalid) as caught:
-        validate_one("accounts", {"name": "", "employees": "many", "external_id": "B-1"}, actor=cast.alice)
+        validate_one(
+            "accounts", {"name": "", "employees": "many", "external_id": "B-1"}, actor=cast.alice
+        )
     assert caught.value.by_field() == {
         "name": "missing value (got '', expected a value)",
         "employees": "not a whole number (got 'many', expected a whole number such as 250)",
@@ -93,13 +95,19 @@ def test_it_audits_contacts_orders_and_team_changes(cast: Cast) -> None:
 
 
 def test_it_deletes_with_an_audit_entry_but_not_a_group_with_children(cast: Cast) -> None:
-    child = Account.objects.create(external_id="A-2", name="Alice Branch", owner=cast.alice, parent=cast.alice_steel)
+    child = Account.objects.create(
+        external_id="A-2", name="Alice Branch", owner=cast.alice, parent=cast.alice_steel
+    )
     with pytest.raises(AccountInUse, match="still heads 1 subsidiary or branch"):
         delete_account(actor=cast.alice, account=cast.alice_steel)
     pk = child.pk
     delete_account(actor=cast.alice, account=child)
     event = AuditEvent.objects.get(action="delete")
-    assert (event.object_id, event.account_id, event.changes["name"]) == (pk, pk, ["Alice Branch", None])
+    assert (event.object_id, event.account_id, event.changes["name"]) == (
+        pk,
+        pk,
+        ["Alice Branch", None],
+    )
 
 
 def test_it_rolls_up_revenue_through_the_group_visible_to_the_user(cast: Cast) -> None:
@@ -108,9 +116,13 @@ def test_it_rolls_up_revenue_through_the_group_visible_to_the_user(cast: Cast) -
     group.save()
     sub = Account.objects.create(external_id="A-2", name="Sub", owner=cast.alice, parent=group)
     branch = Account.objects.create(external_id="A-3", name="Branch", owner=cast.alice, parent=sub)
-    hidden = Account.objects.create(external_id="B-9", name="Bob's branch", owner=cast.bob, parent=group)
+    hidden = Account.objects.create(
+        external_id="B-9", name="Bob's branch", owner=cast.bob, parent=group
+    )
     for account, amount in [(group, "100"), (sub, "20"), (branch, "3"), (hidden, "5000")]:
-        Order.objects.create(account=account, order_date=dt.date(2024, 1, 1), amount=Decimal(amount))
+        Order.objects.create(
+            account=account, order_date=dt.date(2024, 1, 1), amount=Decimal(amount)
+        )
     Contact.objects.create(account=branch, name="Li")
     tree = hierarchy_for(cast.alice, branch)
     assert tree.account == group

@@ -62,8 +62,12 @@ def test_an_inactive_user_sees_nothing(cast: Cast) -> None:
 def test_what_hangs_off_an_account_follows_its_visibility(cast: Cast) -> None:
     secret = Contact.objects.create(external_id="C-B", account=cast.bob_mining, name="Zhao")
     mine = Contact.objects.create(external_id="C-A", account=cast.alice_steel, name="Qian")
-    Order.objects.create(external_id="O-B", account=cast.bob_mining, order_date="2024-01-01", amount=1)
-    Payment.objects.create(external_id="P-B", account=cast.bob_mining, due_date="2024-01-01", amount=1)
+    Order.objects.create(
+        external_id="O-B", account=cast.bob_mining, order_date="2024-01-01", amount=1
+    )
+    Payment.objects.create(
+        external_id="P-B", account=cast.bob_mining, due_date="2024-01-01", amount=1
+    )
     assert list(visible_contacts(cast.alice)) == [mine]
     assert not visible_orders(cast.alice).exists()
     assert not visible_payments(cast.alice).exists()

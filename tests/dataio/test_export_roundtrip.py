@@ -20,7 +20,8 @@ from tests.dataio.helpers import problem_lines, run_import, write_csv
 BOOK = {
     "accounts": (
         "external_id,name,industry,province,city,owner,parent,tags,notes,credit_limit\n"
-        "Z-1,中国恒远集团有限公司,manufacturing,江苏,南京,alice,,\"重点; 华东\",\"多行\n备注，含逗号\",1000000.50\n"
+        'Z-1,中国恒远集团有限公司,manufacturing,江苏,南京,alice,,"重点; 华东",'
+        '"多行\n备注，含逗号",1000000.50\n'
         "Z-2,恒远（苏州）有限公司,manufacturing,江苏,苏州,alice,Z-1,,=1+1,\n"
     ),
     "contacts": (
@@ -61,7 +62,9 @@ def test_it_round_trips_every_kind(cast: Cast, tmp_path: Path, suffix: str) -> N
     group = Account.objects.get(external_id="Z-1")
     assert group.notes == "多行\n备注，含逗号"
     assert group.credit_limit == Decimal("1000000.50")
-    assert Contact.objects.get(external_id="ZC-2").reports_to == Contact.objects.get(external_id="ZC-1")
+    assert Contact.objects.get(external_id="ZC-2").reports_to == Contact.objects.get(
+        external_id="ZC-1"
+    )
     assert Order.objects.get(external_id="ZO-2").quantity == Decimal("1.5")
     assert Payment.objects.get(external_id="ZP-2").paid_date is None
 
@@ -92,7 +95,10 @@ def test_it_reimports_an_export_into_an_empty_database(cast: Cast, tmp_path: Pat
         assert report.ok, problem_lines(report)
         assert report.created == 2, kind
     assert Account.objects.get(external_id="Z-2").parent == Account.objects.get(external_id="Z-1")
-    assert sorted(t.name for t in Account.objects.get(external_id="Z-1").tags.all()) == ["华东", "重点"]
+    assert sorted(t.name for t in Account.objects.get(external_id="Z-1").tags.all()) == [
+        "华东",
+        "重点",
+    ]
 
 
 def scope_of(kind: str) -> dict[str, str]:

@@ -62,9 +62,7 @@ def test_it_names_a_missing_required_value(cast: Cast, tmp_path: Path) -> None:
 
 
 def test_it_names_an_unknown_parent(cast: Cast, tmp_path: Path) -> None:
-    path = write_csv(
-        tmp_path, "accounts.csv", "external_id,name,parent\nN-1,Nova Branch,NOPE-9\n"
-    )
+    path = write_csv(tmp_path, "accounts.csv", "external_id,name,parent\nN-1,Nova Branch,NOPE-9\n")
     report = run_import("accounts", path, cast.dora)
     assert problem_lines(report) == [
         "row 2, column parent: unknown parent account (got 'NOPE-9', expected the external_id "
@@ -92,7 +90,8 @@ def test_it_names_a_wrong_encoding(cast: Cast, tmp_path: Path) -> None:
     path.write_bytes(b"external_id,name\nN-1,M\xfcller \xff\n")
     report = run_import("accounts", path, cast.dora)
     assert problem_lines(report) == [
-        "cannot be decoded on line 2, at byte 23 (got b'\\xfclle', expected UTF-8 or GBK/GB18030 text); "
+        "cannot be decoded on line 2, at byte 23 "
+        "(got b'\\xfclle', expected UTF-8 or GBK/GB18030 text); "
         "if the file comes from another program, save it as 'CSV UTF-8' or pass the right "
         "--encoding"
     ]

@@ -19,7 +19,9 @@ cells = st.text(
 
 
 @pytest.mark.slow
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=400), suffix=st.sampled_from([".csv", ".xlsx"]))
 def test_any_bytes_give_a_report(cast: Cast, data: bytes, suffix: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
@@ -30,7 +32,9 @@ def test_any_bytes_give_a_report(cast: Cast, data: bytes, suffix: str) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(st.lists(cells, min_size=0, max_size=9), max_size=5))
 def test_any_cells_give_a_report(cast: Cast, rows: list[list[str]]) -> None:
     import csv

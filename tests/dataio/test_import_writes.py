@@ -45,7 +45,9 @@ def test_it_imports_utf8_with_and_without_bom(cast: Cast, tmp_path: Path) -> Non
     bom = write_csv(tmp_path, "b.csv", "\ufeffexternal_id,name\nU-2,上海二号\n")
     assert run_import("accounts", plain, cast.dora).ok
     assert run_import("accounts", bom, cast.dora).ok
-    assert set(Account.objects.filter(external_id__startswith="U-").values_list("name", flat=True)) == {
+    assert set(
+        Account.objects.filter(external_id__startswith="U-").values_list("name", flat=True)
+    ) == {
         "上海一号",
         "上海二号",
     }
@@ -63,9 +65,13 @@ def test_it_changes_nothing_on_reimport(cast: Cast, tmp_path: Path) -> None:
 
 
 def test_it_updates_by_external_id_and_audits_old_and_new(cast: Cast, tmp_path: Path) -> None:
-    first = write_csv(tmp_path, "orders.csv", "external_id,account,order_date,amount\nO-1,A-1,2024-03-01,100.50\n")
+    first = write_csv(
+        tmp_path, "orders.csv", "external_id,account,order_date,amount\nO-1,A-1,2024-03-01,100.50\n"
+    )
     assert run_import("transactions", first, cast.alice).ok
-    second = write_csv(tmp_path, "orders2.csv", "external_id,account,order_date,amount\nO-1,A-1,2024-03-01,120\n")
+    second = write_csv(
+        tmp_path, "orders2.csv", "external_id,account,order_date,amount\nO-1,A-1,2024-03-01,120\n"
+    )
     report = run_import("transactions", second, cast.alice)
     assert (report.created, report.updated) == (0, 1)
     assert Order.objects.get(external_id="O-1").amount == Decimal("120")
@@ -123,7 +129,9 @@ def test_it_only_lets_a_user_import_into_visible_accounts(cast: Cast, tmp_path: 
     assert not Order.objects.exists()
 
 
-def test_it_does_not_let_an_import_take_over_an_invisible_account(cast: Cast, tmp_path: Path) -> None:
+def test_it_does_not_let_an_import_take_over_an_invisible_account(
+    cast: Cast, tmp_path: Path
+) -> None:
     path = write_csv(tmp_path, "accounts.csv", "external_id,name\nB-1,Renamed Mining\n")
     report = run_import("accounts", path, cast.alice)
     assert problem_lines(report) == [
@@ -172,7 +180,9 @@ def test_it_refuses_a_boss_from_another_account(cast: Cast, tmp_path: Path) -> N
 
 
 def test_it_links_payments_to_orders_of_the_same_account(cast: Cast, tmp_path: Path) -> None:
-    orders = write_csv(tmp_path, "o.csv", "external_id,account,order_date,amount\nO-1,A-1,2024-01-10,1000\n")
+    orders = write_csv(
+        tmp_path, "o.csv", "external_id,account,order_date,amount\nO-1,A-1,2024-01-10,1000\n"
+    )
     assert run_import("transactions", orders, cast.dora).ok
     payments = write_csv(
         tmp_path,
@@ -186,7 +196,9 @@ def test_it_links_payments_to_orders_of_the_same_account(cast: Cast, tmp_path: P
         "row 3, column order: unknown order (got 'O-1', expected the external_id of an order of "
         "the same account, imported before)"
     ]
-    payments.write_text("external_id,account,order,due_date,paid_date,amount\nP-1,A-1,O-1,2024-02-10,2024-02-20,1000\n")
+    payments.write_text(
+        "external_id,account,order,due_date,paid_date,amount\nP-1,A-1,O-1,2024-02-10,2024-02-20,1000\n"
+    )
     assert run_import("payments", payments, cast.dora).ok
     payment = Payment.objects.get(external_id="P-1")
     assert payment.order is not None and payment.days_late() == 10
@@ -194,7 +206,9 @@ def test_it_links_payments_to_orders_of_the_same_account(cast: Cast, tmp_path: P
 
 
 def test_a_dry_run_writes_nothing_but_counts(cast: Cast, tmp_path: Path) -> None:
-    path = write_csv(tmp_path, "accounts.csv", "external_id,name\nN-1,Nova\nA-1,\"Alice Steel Co., Ltd.\"\n")
+    path = write_csv(
+        tmp_path, "accounts.csv", 'external_id,name\nN-1,Nova\nA-1,"Alice Steel Co., Ltd."\n'
+    )
     report = run_import("accounts", path, cast.dora, dry_run=True)
     assert (report.created, report.unchanged) == (1, 1)
     assert not Account.objects.filter(external_id="N-1").exists()
@@ -202,7 +216,9 @@ def test_a_dry_run_writes_nothing_but_counts(cast: Cast, tmp_path: Path) -> None
 
 def test_it_keeps_what_a_file_does_not_mention(cast: Cast, tmp_path: Path) -> None:
     # The file has no province, owner or tags column: those stay as they are.
-    path = write_csv(tmp_path, "accounts.csv", "external_id,name,city\nA-1,Alice Steel Group,Wuxi\n")
+    path = write_csv(
+        tmp_path, "accounts.csv", "external_id,name,city\nA-1,Alice Steel Group,Wuxi\n"
+    )
     report = run_import("accounts", path, cast.dora)
     assert (report.updated, report.problems) == (1, [])
     account = Account.objects.get(external_id="A-1")
@@ -220,7 +236,9 @@ def test_it_keeps_what_a_file_does_not_mention(cast: Cast, tmp_path: Path) -> No
 
 
 def test_a_blank_owner_keeps_the_owner(cast: Cast, tmp_path: Path) -> None:
-    path = write_csv(tmp_path, "accounts.csv", "external_id,name,owner\nA-1,Alice Steel,\nN-1,Nova,\n")
+    path = write_csv(
+        tmp_path, "accounts.csv", "external_id,name,owner\nA-1,Alice Steel,\nN-1,Nova,\n"
+    )
     assert run_import("accounts", path, cast.dora).ok
     assert Account.objects.get(external_id="A-1").owner == cast.alice
     assert Account.objects.get(external_id="N-1").owner == cast.dora
@@ -228,7 +246,9 @@ def test_a_blank_owner_keeps_the_owner(cast: Cast, tmp_path: Path) -> None:
 
 def test_it_reads_common_chinese_words_for_choices(cast: Cast, tmp_path: Path) -> None:
     path = write_csv(
-        tmp_path, "accounts.csv", "客户编号,客户名称,行业,所有制\nN-1,甲,制造业,国企\nN-2,乙,银行,外资\n"
+        tmp_path,
+        "accounts.csv",
+        "客户编号,客户名称,行业,所有制\nN-1,甲,制造业,国企\nN-2,乙,银行,外资\n",
     )
     assert run_import("accounts", path, cast.dora).ok
     assert list(

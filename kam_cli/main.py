@@ -1,0 +1,28 @@
+"""The `kam` command line (PLAT-3). Each command sets Django up itself, when it runs."""
+
+from __future__ import annotations
+
+import typer
+
+from kam_cli.admin import init, user_app
+from kam_cli.data import export_command, import_command
+from kam_cli.demo import demo
+from kam_cli.server import serve
+
+app = typer.Typer(
+    name="kam",
+    help="KAM, key-account management: set up, import and export data, manage users, "
+    "run the server or a demo.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("init")(init)
+app.command("import")(import_command)
+app.command("export")(export_command)
+app.command("serve")(serve)
+app.command("demo")(demo)
+app.add_typer(user_app, name="user")
+
+
+def main() -> None:
+    app()
