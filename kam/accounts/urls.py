@@ -8,6 +8,7 @@ urlpatterns = [
     path("export/", views.account_export, name="export"),
     path("new/", views.account_create, name="create"),
     path("<int:pk>/", views.account_detail, name="detail"),
+    path("<int:pk>/history/", views.account_history_page, name="history"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),
     path("<int:pk>/delete/", views.account_delete, name="delete"),
 ]

@@ -39,7 +39,7 @@ from kam.dataio.records import current_values
 from kam.transactions.services import visible_orders, visible_payments
 
 RECENT_ROWS = 50
-HISTORY_ROWS = 200
+HISTORY_ROWS = 20  # on the account page; the history page has them all
 
 
 def owners_of(accounts: QuerySet[Account]) -> QuerySet[User]:
@@ -104,7 +104,8 @@ def account_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "payment_count": payments.count(),
         "overdue": overdue(payments).aggregate(total=Sum("amount"), count=Count("pk")),
         "duplicates": likely_duplicates(user, account).select_related("owner"),
-        "history": account_history(account),
+        "history": account_history(account)[:HISTORY_ROWS],
+        "history_count": account_history(account).count(),
         "can_write": not user.is_read_only,
         "recent_rows": RECENT_ROWS,
     }
@@ -123,7 +124,16 @@ def path_to(tree: TreeNode, pk: int) -> list[TreeNode]:
 
 
 def account_history(account: Account) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(account_id=account.pk).select_related("actor")[:HISTORY_ROWS]
+    """Changes to the account and to what hangs off it, newest first."""
+    return AuditEvent.objects.filter(account_id=account.pk).select_related("actor")
+
+
+@login_required
+def account_history_page(request: AuthedRequest, pk: int) -> HttpResponse:
+    account = get_account_for_user(request.user, pk)
+    context = {"account": account, "page": paginate(request, account_history(account))}
+    template = list_template(request, "accounts/history.html", "accounts/_history_results.html")
+    return render(request, template, context)
 
 
 @login_required

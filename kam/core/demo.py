@@ -1261,7 +1261,8 @@ def contact_row(rng: random.Random, plan: Plan, role: str, rank: float) -> Row:
 def person(rng: random.Random, plan: Plan) -> tuple[str, str]:
     """(name, e-mail) of someone working at the account."""
     if plan.english:
-        last, first = rng.choice(ENGLISH_NAMES[plan.country])
+        people = ENGLISH_NAMES[plan.country]
+        last, first = rng.choice(people)[0], rng.choice(people)[1]  # mixed: fewer namesakes
         local = f"{first.split()[0]}.{last}".lower().replace("ü", "ue")
         return f"{first} {last}", f"{local}@{website_of(plan)}"
     (surname, surname_py), (given, given_py) = rng.choice(SURNAMES), rng.choice(GIVEN_NAMES)
