@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 
-from kam.accounts.models import Account, AccountTeamMember, Industry, OwnershipType
-from kam.core.models import Region, Role, Team, User
+# Django models are imported where they are used, so the analytics tests (which never
+# touch Django) also run with the Django plugin off.
+if TYPE_CHECKING:
+    from kam.accounts.models import Account
+    from kam.core.models import Region, Team, User
 
 
 @dataclass
@@ -37,6 +41,8 @@ class Cast:
 
 
 def make_user(username: str, role: str, team: Team | None = None, **extra: object) -> User:
+    from kam.core.models import User
+
     user = User.objects.create_user(
         username=username, password="pw-" + username, role=role, team=team, **extra
     )
@@ -44,13 +50,19 @@ def make_user(username: str, role: str, team: Team | None = None, **extra: objec
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+def fast_password_hashing(request: pytest.FixtureRequest) -> None:
     # The cast logs in with passwords; real hashing would cost seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    if not request.config.pluginmanager.hasplugin("django"):
+        return  # the analytics suite runs without Django too
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
 def cast(db: None) -> Cast:
+    from kam.accounts.models import Account, AccountTeamMember, Industry, OwnershipType
+    from kam.core.models import Region, Role, Team
+
     east = Region.objects.create(code="east", name="East China", name_zh="华东")
     north = Region.objects.create(code="north", name="North China", name_zh="华北")
     team_east = Team.objects.create(name="East", region=east)
