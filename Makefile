@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 TEST_ENV := KAM_HOME=$(CURDIR)/.kam-test
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/kam
 
+CODE := manage.py config kam kam_cli kam_analytics tests benchmarks
+
 .PHONY: setup run test test-postgres lint messages clean
 
 setup: $(STAMP)
@@ -29,9 +31,9 @@ test-postgres: setup
 	$(TEST_ENV) KAM_DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy config kam kam_cli
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/mypy config kam kam_cli kam_analytics
 
 messages: setup
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete

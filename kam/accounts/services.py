@@ -24,7 +24,7 @@ def visible_accounts(user: User) -> QuerySet[Account]:
     return accounts if scope is None else accounts.filter(scope)
 
 
-def get_account_for_user(user: User, pk: object, *, for_write: bool = False) -> Account:
+def get_account_for_user(user: User, pk: int | str, *, for_write: bool = False) -> Account:
     """The account if `user` may see it (and change it, with for_write), else 404.
 
     Unknown and invisible accounts look the same, so ids do not leak.
@@ -195,10 +195,9 @@ def _stats_for(pks: list[int]) -> dict[int, dict[str, Any]]:
         stats[row["account_id"]].update(
             revenue=row["revenue"] or Decimal(0), orders=row["orders"], last=row["last"]
         )
-    for row in (
-        Contact.objects.filter(account_id__in=pks).values("account_id").annotate(n=Count("id"))
-    ):
-        stats[row["account_id"]]["contacts"] = row["n"]
+    contacts = Contact.objects.filter(account_id__in=pks).values("account_id")
+    for account_id, count in contacts.annotate(n=Count("id")).values_list("account_id", "n"):
+        stats[account_id]["contacts"] = count
     return stats
 
 

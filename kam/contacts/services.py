@@ -21,7 +21,7 @@ def visible_contacts(user: User) -> QuerySet[Contact]:
     return contacts if scope is None else contacts.filter(scope)
 
 
-def get_contact_for_user(user: User, pk: object, *, for_write: bool = False) -> Contact:
+def get_contact_for_user(user: User, pk: int | str, *, for_write: bool = False) -> Contact:
     try:
         contact = (
             visible_contacts(user)
@@ -41,10 +41,9 @@ def contact_snapshot(contact: Contact) -> dict[str, Any]:
         [n for n in CONTACT_AUDIT_FIELDS if n not in {"account", "reports_to", "our_counterpart"}],
     )
     values["account"] = contact.account.external_id if contact.account_id else None
-    values["reports_to"] = contact.reports_to.external_id if contact.reports_to_id else None
-    values["our_counterpart"] = (
-        contact.our_counterpart.username if contact.our_counterpart_id else None
-    )
+    values["reports_to"] = contact.reports_to.external_id if contact.reports_to else None
+    counterpart = contact.our_counterpart
+    values["our_counterpart"] = counterpart.username if counterpart else None
     return values
 
 

@@ -75,6 +75,8 @@ def text(max_length: int) -> Converter:
         if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
             raise FieldError("not text", raw, "a text value")
         value = format_number(raw) if not isinstance(raw, str) else raw
+        if "\x00" in value:  # PostgreSQL cannot store it; it is never meant
+            raise FieldError("contains a NUL character", value, "text without NUL characters")
         if len(value) > max_length:
             raise FieldError("too long", value, f"at most {max_length} characters")
         return value

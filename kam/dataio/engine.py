@@ -49,6 +49,7 @@ class Record:
     columns: dict[str, str]
     values: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, Any] = field(default_factory=dict)  # references as their natural keys
+    pk: int | None = None  # the stored row being changed, when validating a single record
 
     def problem(self, name: str, message: str) -> Problem:
         return Problem(self.row, self.columns.get(name, name), message)
@@ -112,13 +113,13 @@ def map_header(
     problems: list[Problem] = []
     warnings: list[str] = []
     mapped = {header_key(k): v for k, v in mapping.items()}
-    for source, target in mapping.items():
-        if target not in by_name:
+    for source, wanted in mapping.items():
+        if wanted not in by_name:
             problems.append(
                 Problem(
                     None,
                     source,
-                    f"--map names unknown field {shown(target)} "
+                    f"--map names unknown field {shown(wanted)} "
                     f"(expected one of: {', '.join(by_name)})",
                 )
             )
@@ -126,7 +127,7 @@ def map_header(
     seen: dict[str, str] = {}
     for index, title in enumerate(header):
         key = header_key(title)
-        target = by_name.get(mapped[key]) if key in mapped else by_key.get(key)
+        target: Field | None = by_name.get(mapped[key]) if key in mapped else by_key.get(key)
         if target is None:
             if title:
                 warnings.append(f"column {title}: not used (no field of this name)")

@@ -275,8 +275,9 @@ class AccountKind(Kind):
         owners = self.resolve_users(records, "owner", report)
         for record in records:
             owner = owners.get(record.external_id)
-            handing_over = owner is not None and current.get(record.external_id) != owner.username
-            if handing_over and not may_assign_owner(actor, owner):
+            if owner is None or current.get(record.external_id) == owner.username:
+                continue  # no owner resolved, or the owner stays
+            if not may_assign_owner(actor, owner):
                 report.problems.append(
                     record.problem(
                         "owner",
@@ -294,12 +295,17 @@ class AccountKind(Kind):
         Returns the stored owners, so that only a change of owner is checked.
         """
         current: dict[str, str] = {}
-        for part in chunks([r.external_id for r in records]):
+        for part in chunks([r.external_id for r in records if r.pk is None]):
+            rows = Account.objects.filter(external_id__in=part)
             current.update(
-                Account.objects.filter(external_id__in=part).values_list(
-                    "external_id", "owner__username"
-                )
+                (ext or "", name)
+                for ext, name in rows.values_list("external_id", "owner__username")
             )
+        # A record validated against a stored row may be changing its external id.
+        for record in records:
+            if record.pk is not None:
+                stored = Account.objects.filter(pk=record.pk).values_list("owner__username")
+                current[record.external_id] = stored.get()[0]
         for record in records:
             if not record.values.get("owner"):
                 record.values["owner"] = current.get(record.external_id, actor.username)
@@ -308,6 +314,7 @@ class AccountKind(Kind):
 
     def resolve_regions(self, records: list[Record], report: ImportReport) -> None:
         regions: dict[str, Region] = {}
+        region: Region | None
         for region in Region.objects.all():
             for key in (region.code, region.name, region.name_zh):
                 if key:
@@ -367,7 +374,7 @@ class AccountKind(Kind):
             rows = Account.objects.filter(external_id__in=list(missing)).values_list(
                 "external_id", "parent__external_id"
             )
-            found = dict(rows)
+            found = {ext or "": parent for ext, parent in rows}
             parent_of.update(found)
             missing = {p for p in found.values() if p and p not in parent_of}
         for record in records:
@@ -432,7 +439,7 @@ class AccountKind(Kind):
 
     def after_write(self, records: list[Record], stored: dict[str, dict[str, Any]]) -> None:
         pk_of = dict(natural_keys(Account, "external_id", {r.external_id for r in records}, None))
-        wanted = {r.keys.get("parent") for r in records if r.keys.get("parent")}
+        wanted = {str(r.keys["parent"]) for r in records if r.keys.get("parent")}
         pk_of.update(natural_keys(Account, "external_id", wanted - set(pk_of), None))
         parents = [
             Account(pk=pk_of[r.external_id], parent_id=pk_of.get(r.keys.get("parent") or ""))
@@ -591,7 +598,7 @@ class PaymentKind(Kind):
             for ext, pk, account_id in Order.objects.filter(external_id__in=part).values_list(
                 "external_id", "pk", "account_id"
             ):
-                found[ext] = (pk, account_id)
+                found[ext or ""] = (pk, account_id)
         for record in records:
             key = record.values.pop("order", None)
             if not key:

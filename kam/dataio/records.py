@@ -22,6 +22,10 @@ class RecordInvalid(Exception):
         return {p.column or "": p.message for p in self.problems}
 
 
+class ExternalIdTaken(RecordInvalid):
+    """The external_id belongs to another record: a conflict rather than bad input."""
+
+
 def current_values(kind_name: str, instance: models.Model) -> dict[str, Any]:
     """The record as the import would read it: the base for a partial update."""
     from kam.dataio.export import export_header, export_rows
@@ -40,7 +44,12 @@ def validate_one(
 ) -> dict[str, Any]:
     """Model attribute values for `save_*`, or RecordInvalid naming each bad field."""
     kind = get_kind(kind_name)
-    record = Record(row=0, raw=dict(data), columns={f.name: f.name for f in kind.fields})
+    record = Record(
+        row=0,
+        raw=dict(data),
+        columns={f.name: f.name for f in kind.fields},
+        pk=instance.pk if instance is not None else None,
+    )
     problems: list[Problem] = []
     for f in kind.fields:
         raw = record.raw.get(f.name)
@@ -57,7 +66,7 @@ def validate_one(
     check_unique_ids([record], problems)
     if problems:
         raise RecordInvalid(problems)
-    _check_external_id_free(kind.model, record, instance, problems)
+    _check_external_id_free(kind.model, record, instance)
     report = ImportReport(kind=kind_name, file="")
     kind.checks_existing = False  # done above, against this very record
     kind.resolve([record], actor, report)
@@ -68,10 +77,7 @@ def validate_one(
 
 
 def _check_external_id_free(
-    model: type[models.Model],
-    record: Record,
-    instance: models.Model | None,
-    problems: list[Problem],
+    model: type[models.Model], record: Record, instance: models.Model | None
 ) -> None:
     ext = record.values.get("external_id")
     if not ext:
@@ -80,14 +86,8 @@ def _check_external_id_free(
     if instance is not None:
         taken = taken.exclude(pk=instance.pk)
     if taken.exists():
-        problems.append(
-            Problem(
-                None,
-                "external_id",
-                f"already used (got {shown(ext)}, expected an external_id no other record has)",
-            )
-        )
-        raise RecordInvalid(problems)
+        message = f"already used (got {shown(ext)}, expected an external_id no other record has)"
+        raise ExternalIdTaken([Problem(None, "external_id", message)])
 
 
 def _model_values(kind: Any, record: Record) -> dict[str, Any]:

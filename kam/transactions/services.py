@@ -30,15 +30,15 @@ def _scoped(rows: QuerySet[Row], user: User) -> QuerySet[Row]:
     return rows if scope is None else rows.filter(scope)
 
 
-def get_order_for_user(user: User, pk: object, *, for_write: bool = False) -> Order:
+def get_order_for_user(user: User, pk: int | str, *, for_write: bool = False) -> Order:
     return _get(visible_orders(user), pk, user, for_write=for_write)
 
 
-def get_payment_for_user(user: User, pk: object, *, for_write: bool = False) -> Payment:
+def get_payment_for_user(user: User, pk: int | str, *, for_write: bool = False) -> Payment:
     return _get(visible_payments(user), pk, user, for_write=for_write)
 
 
-def _get(rows: QuerySet[Row], pk: object, user: User, *, for_write: bool) -> Row:
+def _get(rows: QuerySet[Row], pk: int | str, user: User, *, for_write: bool) -> Row:
     try:
         row = rows.select_related("account").get(pk=pk)
     except (rows.model.DoesNotExist, ValueError, TypeError):
@@ -57,7 +57,7 @@ def order_snapshot(order: Order) -> dict[str, Any]:
 def payment_snapshot(payment: Payment) -> dict[str, Any]:
     values = audit.snapshot(payment, PAYMENT_PLAIN_FIELDS)
     values["account"] = payment.account.external_id if payment.account_id else None
-    values["order"] = payment.order.external_id if payment.order_id else None
+    values["order"] = payment.order.external_id if payment.order else None
     return values
 
 
