@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kam.accounts.models import Account, AccountStatus, Industry, OwnershipType
+from kam.accounts.models import Account, AccountStatus, Industry, OwnershipType, TeamRole
 from kam.core.access import may_assign_owner
 from kam.core.models import Region, User
 from kam.core.views import (
@@ -156,3 +156,20 @@ def assignable_owners(actor: User) -> list[User]:
     """The people `actor` may make the owner of an account (may_assign_owner)."""
     users = User.objects.filter(is_active=True).order_by("username")
     return [u for u in users if may_assign_owner(actor, u)]
+
+
+class TeamMemberForm(forms.Form):
+    """Put a colleague on the account team, in a role."""
+
+    user = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=TeamRole.choices)
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            User.objects.filter(is_active=True)
+            .exclude(pk=account.owner_id)
+            .order_by("last_name", "first_name", "username")
+        )

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet, Sum
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from kam.accounts.io import ACCOUNT_AUDIT_FIELDS
 from kam.accounts.models import Account, AccountTeamMember, Tag
 from kam.core import audit
 from kam.core.access import account_scope, require_writer
-from kam.core.models import AuditAction, User
+from kam.core.models import AuditAction, Role, User
 
 
 def visible_accounts(user: User) -> QuerySet[Account]:
@@ -113,22 +115,65 @@ def set_tags(account: Account, names: list[str]) -> None:
     account.tags.set(tags)
 
 
-@transaction.atomic
-def set_account_team(*, actor: User, account: Account, members: list[tuple[User, str]]) -> None:
-    require_writer(actor)
-    before = sorted(f"{m.user.username}:{m.role}" for m in account.team.select_related("user"))
-    AccountTeamMember.objects.filter(account=account).delete()
-    AccountTeamMember.objects.bulk_create(
-        [AccountTeamMember(account=account, user=user, role=role) for user, role in members]
+def may_manage_team(actor: User, account: Account) -> bool:
+    """The owner, the owner's sales manager, directors and administrators staff an account."""
+    if not actor.is_active or actor.is_read_only:
+        return False
+    if actor.is_superuser or actor.role in {Role.ADMINISTRATOR, Role.DIRECTOR}:
+        return True
+    if account.owner_id == actor.pk:
+        return True
+    return (
+        actor.role == Role.SALES_MANAGER
+        and actor.team_id is not None
+        and account.owner.team_id == actor.team_id
     )
-    after = sorted(f"{user.username}:{role}" for user, role in members)
+
+
+class NotAllowed(PermissionDenied):
+    """The actor may see the account but not staff it."""
+
+
+def add_account_team_member(*, actor: User, account: Account, user: User, role: str) -> None:
+    """Put `user` on the account team (or change their role there); they then see it."""
+    if user.pk == account.owner_id:
+        raise ValueError("the owner is responsible for the account already")
+    _change_team(
+        actor,
+        account,
+        lambda: AccountTeamMember.objects.update_or_create(
+            account=account, user=user, defaults={"role": role}
+        ),
+    )
+
+
+def remove_account_team_member(*, actor: User, account: Account, user: User) -> None:
+    _change_team(
+        actor,
+        account,
+        lambda: AccountTeamMember.objects.filter(account=account, user=user).delete(),
+    )
+
+
+@transaction.atomic
+def _change_team(actor: User, account: Account, change: Callable[[], object]) -> None:
+    if not may_manage_team(actor, account):
+        raise NotAllowed("may not change the account team")
+    before = team_line(account)
+    change()
+    after = team_line(account)
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,
         instance=account,
-        changes={"account team": [", ".join(before), ", ".join(after)]} if before != after else {},
+        changes={"account team": [before, after]} if before != after else {},
         account_id=account.pk,
     )
+
+
+def team_line(account: Account) -> str:
+    members = account.team.select_related("user").order_by("user__username")
+    return ", ".join(f"{m.user.username} ({m.role})" for m in members)
 
 
 # --- hierarchy and roll-ups (DATA-2) -------------------------------------------------

@@ -6,13 +6,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import Count, ProtectedError, QuerySet, Sum
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 
-from kam.accounts.forms import ACCOUNT_SORTS, AccountFilterForm, AccountForm
+from kam.accounts.forms import ACCOUNT_SORTS, AccountFilterForm, AccountForm, TeamMemberForm
 from kam.accounts.models import Account
 from kam.accounts.services import (
     AccountInUse,
+    add_account_team_member,
+    may_manage_team,
+    remove_account_team_member,
     TreeNode,
     delete_account,
     get_account_for_user,
@@ -92,6 +96,7 @@ def account_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "account": account,
         "tags": account.tags.all(),
         "team": account.team.select_related("user").order_by("user__username"),
+        "team_form": TeamMemberForm(account=account) if may_manage_team(user, account) else None,
         "tree": tree,
         "node": path[-1],
         "ancestors": ancestors,
@@ -191,3 +196,33 @@ def account_delete(request: AuthedRequest, pk: int) -> HttpResponse:
         "child_count": account.children.count(),
     }
     return render(request, "accounts/delete.html", context)
+
+
+@login_required
+@require_POST
+def account_team_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    account = get_account_for_user(request.user, pk, for_write=True)
+    form = TeamMemberForm(request.POST, account=account)
+    if not form.is_valid():
+        messages.error(request, _("Choose a colleague and a role."))
+        return redirect(team_anchor(account))
+    member = form.cleaned_data["user"]
+    add_account_team_member(
+        actor=request.user, account=account, user=member, role=form.cleaned_data["role"]
+    )
+    messages.success(request, _("%(name)s is on the account team.") % {"name": member})
+    return redirect(team_anchor(account))
+
+
+@login_required
+@require_POST
+def account_team_remove(request: AuthedRequest, pk: int, user_pk: int) -> HttpResponse:
+    account = get_account_for_user(request.user, pk, for_write=True)
+    member = get_object_or_404(account.team_members.all(), pk=user_pk)
+    remove_account_team_member(actor=request.user, account=account, user=member)
+    messages.success(request, _("%(name)s left the account team.") % {"name": member})
+    return redirect(team_anchor(account))
+
+
+def team_anchor(account: Account) -> str:
+    return account.get_absolute_url() + "#team"

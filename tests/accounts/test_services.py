@@ -14,7 +14,8 @@ from kam.accounts.services import (
     delete_account,
     hierarchy_for,
     save_account,
-    set_account_team,
+    add_account_team_member,
+    remove_account_team_member,
 )
 from kam.contacts.models import Contact
 from kam.contacts.services import save_contact
@@ -84,7 +85,9 @@ def test_it_audits_contacts_orders_and_team_changes(cast: Cast) -> None:
             actor=cast.alice,
         ),
     )
-    set_account_team(actor=cast.mary, account=cast.alice_steel, members=[(cast.tom, "technical")])
+    add_account_team_member(
+        actor=cast.mary, account=cast.alice_steel, user=cast.tom, role="technical"
+    )
     kinds = list(
         AuditEvent.objects.filter(account_id=cast.alice_steel.pk)
         .order_by("id")
@@ -132,3 +135,30 @@ def test_it_rolls_up_revenue_through_the_group_visible_to_the_user(cast: Cast) -
     assert tree.children[0].total_revenue == Decimal("23")
     director_tree = hierarchy_for(cast.dora, branch)
     assert director_tree.total_revenue == Decimal("5123")
+
+
+def test_the_account_team_is_staffed_by_owner_manager_or_director(cast: Cast) -> None:
+    from kam.accounts.services import NotAllowed, visible_accounts
+
+    add_account_team_member(actor=cast.alice, account=cast.alice_steel, user=cast.tom, role="sales")
+    assert cast.alice_steel in visible_accounts(cast.tom)  # Tom now sees it
+    add_account_team_member(
+        actor=cast.mary, account=cast.alice_steel, user=cast.tom, role="service"
+    )
+    with pytest.raises(NotAllowed):  # Tom is on the team but does not staff it
+        remove_account_team_member(actor=cast.tom, account=cast.alice_steel, user=cast.tom)
+    with pytest.raises(NotAllowed):  # another team's manager
+        remove_account_team_member(actor=cast.nick, account=cast.alice_steel, user=cast.tom)
+    with pytest.raises(NotAllowed):  # the analyst
+        remove_account_team_member(actor=cast.ann, account=cast.alice_steel, user=cast.tom)
+    remove_account_team_member(actor=cast.dora, account=cast.alice_steel, user=cast.tom)
+    assert cast.alice_steel not in visible_accounts(cast.tom)
+    changes = [
+        e.changes["account team"]
+        for e in AuditEvent.objects.filter(account_id=cast.alice_steel.pk).order_by("id")
+    ]
+    assert changes == [["", "tom (sales)"], ["tom (sales)", "tom (service)"], ["tom (service)", ""]]
+    with pytest.raises(ValueError, match="owner"):
+        add_account_team_member(
+            actor=cast.dora, account=cast.alice_steel, user=cast.alice, role="sales"
+        )
