@@ -7,12 +7,13 @@ import typer
 from kam_cli.admin import init, user_app
 from kam_cli.data import export_command, import_command
 from kam_cli.demo import demo
+from kam_cli.score import clv_app, score_command
 from kam_cli.server import serve
 
 app = typer.Typer(
     name="kam",
     help="KAM, key-account management: set up, import and export data, manage users, "
-    "run the server or a demo.",
+    "score customers, run the server or a demo.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -21,7 +22,9 @@ app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("serve")(serve)
 app.command("demo")(demo)
+app.command("score")(score_command)
 app.add_typer(user_app, name="user")
+app.add_typer(clv_app, name="clv")
 
 
 def main() -> None:

@@ -23,7 +23,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from kam_analytics.models.bgnbd import BGNBD
-from kam_analytics.models.diagnostics import FloatArray, validate_frequency_recency_t
+from kam_analytics.models.diagnostics import (
+    FloatArray,
+    select_new_customers,
+    validate_frequency_recency_t,
+)
 from kam_analytics.models.gamma_gamma import GammaGamma
 
 __all__ = ["ClvResult", "clv_schedule", "customer_lifetime_value", "fit_clv"]
@@ -78,7 +82,8 @@ def customer_lifetime_value(
 
     Both models must be fitted on the same time unit as the arrays; ``time_unit_days`` says
     how long that unit is (1 day, 7 for weeks, 365.25 / 12 for months) for discounting.
-    Uses each model's fallback when it has one (see their ``warnings_``).
+    Uses each model's fallback when it has one (see their ``warnings_``). Customers with
+    T = 0 (first purchase on the as-of date) get a new customer's expectations.
     """
     clv, _, _ = _clv_parts(
         bgnbd,
@@ -108,18 +113,61 @@ def _clv_parts(
     annual_discount_rate: float,
     steps: int | None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(clv, expected purchases over the horizon, expected spend per purchase)."""
+    """(clv, expected purchases over the horizon, expected spend per purchase).
+
+    Customers first seen on the as-of date (T = 0) get a new customer's expectations:
+    E[X(t)] of FHL 2005 eq. (9) (eq. (10) in the limit x = 0, T -> 0, where P(alive) = 1)
+    and the population's expected spend (Gamma-Gamma with x = 0, or the fallback's mean).
+    """
     times, factors = clv_schedule(
         horizon=horizon,
         time_unit_days=time_unit_days,
         annual_discount_rate=annual_discount_rate,
         steps=steps,
     )
-    spend = gamma_gamma.conditional_expected_average_profit(frequency=frequency, monetary=monetary)
-    discounted, purchases = bgnbd.discounted_expected_purchases(
-        times=times, discount_factors=factors, frequency=frequency, recency=recency, T=T
-    )
+    x, t_x, t_cal = validate_frequency_recency_t(frequency, recency, T, allow_zero_t=True)
+    spend = gamma_gamma.conditional_expected_average_profit(frequency=x, monetary=monetary)
+    new = select_new_customers(t_cal)
+    discounted = np.empty_like(t_cal)
+    purchases = np.empty_like(t_cal)
+    if np.any(new):
+        discounted[new], purchases[new] = _new_customer_purchases(bgnbd, times, factors)
+    seen = ~new
+    if np.any(seen):
+        discounted[seen], purchases[seen] = bgnbd.discounted_expected_purchases(
+            times=times,
+            discount_factors=factors,
+            frequency=x[seen],
+            recency=t_x[seen],
+            T=t_cal[seen],
+        )
     return spend * discounted, purchases, spend
+
+
+def _new_customer_purchases(
+    bgnbd: BGNBD, times: FloatArray, factors: FloatArray
+) -> tuple[float, float]:
+    """Discounted and plain expected purchases over the schedule of a customer just acquired.
+
+    sum_k d_k (E[X(t_k)] - E[X(t_(k-1))]) and E[X(t_K)], with E[X(t)] the unconditional
+    expectation of FHL 2005 eq. (9) (the NBD rate r t / alpha when the model fell back).
+    """
+    cumulative = bgnbd.expected_purchases(t=times)
+    increments = np.maximum(np.diff(np.concatenate([[0.0], cumulative])), 0.0)
+    return float((factors * increments).sum()), float(cumulative[-1])
+
+
+def _probability_alive(
+    bgnbd: BGNBD, x: FloatArray, t_x: FloatArray, t_cal: FloatArray
+) -> FloatArray:
+    """P(alive) per customer; 1 for customers first seen on the as-of date (T = 0)."""
+    p_alive = np.ones_like(t_cal)
+    seen = ~select_new_customers(t_cal)
+    if np.any(seen):
+        p_alive[seen] = bgnbd.conditional_probability_alive(
+            frequency=x[seen], recency=t_x[seen], T=t_cal[seen]
+        )
+    return p_alive
 
 
 @dataclass
@@ -196,13 +244,26 @@ def fit_clv(
     days), monetary (mean spend of the repeat purchases, 0 without one) and optionally
     customer_id (else an index other than 0..n-1 is taken as the id). Pass configured, unfitted
     ``bgnbd`` / ``gamma_gamma`` estimators to change their settings.
+
+    Customers whose first purchase is on the as-of date (T = 0, necessarily frequency 0)
+    have a likelihood of exactly 1: they are left out of the BG/NBD fit and get the fitted
+    model's outputs at T -> 0: P(alive) = 1, the unconditional E[X(horizon)] of a new
+    customer (FHL 2005 eq. (9)) and the population's expected spend.
     """
     arrays, customer_id = _columns(data)
     x, t_x, t_cal = validate_frequency_recency_t(
-        arrays["frequency"], arrays["recency"], arrays["T"]
+        arrays["frequency"], arrays["recency"], arrays["T"], allow_zero_t=True
     )
+    seen = ~select_new_customers(t_cal)
+    if not np.any(seen):
+        raise ValueError(
+            "Every customer made their first purchase on the as-of date (T = 0): there is no "
+            "purchase history to fit the models on; choose a later as-of date."
+        )
     monetary = arrays["monetary"]
-    transaction_model = (bgnbd if bgnbd is not None else BGNBD()).fit(x, t_x, t_cal)
+    transaction_model = (bgnbd if bgnbd is not None else BGNBD()).fit(
+        x[seen], t_x[seen], t_cal[seen]
+    )
     spend_model = (gamma_gamma if gamma_gamma is not None else GammaGamma()).fit(x, monetary)
     clv, purchases, spend = _clv_parts(
         transaction_model,
@@ -216,7 +277,7 @@ def fit_clv(
         annual_discount_rate=annual_discount_rate,
         steps=steps,
     )
-    p_alive = transaction_model.conditional_probability_alive(frequency=x, recency=t_x, T=t_cal)
+    p_alive = _probability_alive(transaction_model, x, t_x, t_cal)
     notes = [*transaction_model.warnings_, *spend_model.warnings_]
     longest = float(t_cal.max())
     if horizon > _EXTRAPOLATION_RATIO * longest:

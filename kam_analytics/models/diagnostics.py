@@ -55,13 +55,22 @@ def check_same_length(**arrays: FloatArray) -> int:
 
 
 def validate_frequency_recency_t(
-    frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    *,
+    allow_zero_t: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Validated (x, t_x, T) arrays as in the BG/NBD paper's notation.
 
     frequency: whole numbers >= 0 (repeat purchases); T > 0; 0 <= recency <= T; and
     recency == 0 for customers without repeat purchases. The first offending index is
     named in the error.
+
+    With ``allow_zero_t`` T may be 0: a customer whose first purchase is on the as-of date.
+    Such a customer cannot have repeat purchases (x = 0) and their likelihood is exactly 1
+    (FHL 2005 eq. (6) with x = 0, T = 0: alpha^r / alpha^r), so they carry no information
+    for a fit; `select_new_customers` finds them so callers can treat them apart.
     """
     x = as_float_array("frequency", frequency)
     t_x = as_float_array("recency", recency)
@@ -74,11 +83,18 @@ def validate_frequency_recency_t(
             f"frequency[{i}] = {float(x[i])!r}: frequency counts repeat purchases and must be a "
             "whole number >= 0."
         )
-    i = _first_bad(t_cal <= 0)
+    i = _first_bad(t_cal < 0 if allow_zero_t else t_cal <= 0)
     if i is not None:
+        bound = ">= 0" if allow_zero_t else "> 0"
         raise ValueError(
             f"T[{i}] = {float(t_cal[i])!r}: T (time from the first purchase to the as-of date) "
-            "must be > 0."
+            f"must be {bound}."
+        )
+    i = _first_bad((t_cal == 0) & (x != 0))
+    if i is not None:
+        raise ValueError(
+            f"frequency[{i}] = {float(x[i])!r} but T[{i}] = 0: a customer whose first purchase "
+            "is on the as-of date cannot have repeat purchases yet."
         )
     i = _first_bad(t_x < 0)
     if i is not None:
@@ -96,6 +112,15 @@ def validate_frequency_recency_t(
             "purchases has recency 0."
         )
     return x, np.minimum(t_x, t_cal), t_cal
+
+
+def select_new_customers(T: FloatArray) -> npt.NDArray[np.bool_]:
+    """Customers first seen on the as-of date (T == 0): no history to fit or condition on.
+
+    For them the models' predictions are the unconditional ones of a customer just
+    acquired: P(alive) = 1 and E[X(t)] of FHL 2005 eq. (9).
+    """
+    return np.asarray(T == 0, dtype=np.bool_)
 
 
 def validate_weights(weights: npt.ArrayLike | None, n: int) -> FloatArray:
