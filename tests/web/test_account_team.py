@@ -25,7 +25,10 @@ def test_the_owner_adds_and_removes_a_colleague(cast: Cast) -> None:
     assert removed.status_code == 302
     assert not AccountTeamMember.objects.filter(account=account, user=cast.tom).exists()
     history = AuditEvent.objects.filter(account_id=account.pk).order_by("id")
-    assert [e.changes["account team"] for e in history] == [["", "tom (service)"], ["tom (service)", ""]]
+    assert [e.changes["account team"] for e in history] == [
+        ["", "tom (service)"],
+        ["tom (service)", ""],
+    ]
 
 
 def test_a_team_member_sees_no_staffing_form_and_cannot_staff(cast: Cast) -> None:
