@@ -12,7 +12,7 @@ from kam_cli.admin import RoleName
 from kam_cli.main import app
 from tests.cli.helpers import Kam, kam_process
 
-COMMANDS = ["init", "import", "export", "serve", "demo", "user"]
+COMMANDS = ["init", "import", "export", "serve", "demo", "user", "score", "clv"]
 
 
 def all_commands(group: Any, prefix: str = "kam") -> list[tuple[str, Any]]:
