@@ -24,6 +24,7 @@ from kam.contacts.api import router as contacts_router
 from kam.core.api import router as core_router
 from kam.core.tokens import SessionAuth, TokenAuth
 from kam.dataio.records import ExternalIdTaken, RecordInvalid
+from kam.insights.api import router as insights_router
 from kam.transactions.api import orders_router, payments_router
 
 DESCRIPTION = """\
@@ -199,6 +200,7 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/orders", orders_router)
 api.add_router("/payments", payments_router)
+api.add_router("", insights_router)
 
 
 def openapi_document() -> str:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "kam.contacts",
     "kam.transactions",
     "kam.dataio",
+    "kam.insights",
 ]
 
 MIDDLEWARE = [

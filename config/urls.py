@@ -11,5 +11,6 @@ urlpatterns = [
     path("contacts/", include("kam.contacts.urls")),
     path("transactions/", include("kam.transactions.urls")),
     path("data/", include("kam.dataio.urls")),
+    path("insights/", include("kam.insights.urls")),
     path("", include("kam.core.urls")),
 ]

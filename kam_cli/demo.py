@@ -20,7 +20,10 @@ from kam_cli.runtime import describe_database, ensure_django
 from kam_cli.server import HostOption, PortOption, WorkersOption, run_server
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from kam.core.demo import DemoUser
+    from kam.core.models import User
     from kam.dataio.engine import ImportReport
 
 DATABASE_VARIABLE = "KAM_DATABASE_URL"
@@ -130,6 +133,7 @@ def build_and_load(seed: int) -> None:
             load_demo(book, folder, actor=users["admin"], on_report=show_loaded)
     except DemoLoadFailed as exc:
         fail(f"the demo files did not import:\n{exc}", code=1)
+    score_demo(users["admin"], book.as_of)
     counts = ", ".join(f"{count:,} {name}" for name, count in book_counts(book).items())
     say(f"Demo ready in {time.perf_counter() - started:.1f} s: {counts}", style="green")
     say(f"Sample import files: {folder}")
@@ -137,6 +141,18 @@ def build_and_load(seed: int) -> None:
     url = os.environ.get(DATABASE_VARIABLE, "")
     if url.startswith("sqlite:"):  # other URLs may hold a password: not for the screen
         say(f"To serve this demo again without rebuilding it: {DATABASE_VARIABLE}={url} kam serve")
+
+
+def score_demo(actor: User, as_of: dt.date) -> None:
+    """Score the demo book so the dashboard and the account pages show tiers."""
+    from kam.insights.services import run_scoring
+
+    with err.status("Scoring the demo book …"):
+        run = run_scoring(actor=actor, as_of=as_of)
+    if run.status == "succeeded":
+        say(f"Scored {run.account_count:,} accounts as of {as_of:%Y-%m-%d}")
+    else:
+        note(f"  scoring failed ({run.error}); the dashboard stays empty until `kam score`")
 
 
 def show_loaded(report: ImportReport) -> None:

@@ -1,9 +1,11 @@
 """`kam score` and `kam clv fit` (VAL-1..7, RISK-3): the value engine on a file.
 
-Neither command needs the application database, so neither sets Django up: they read a
-CSV or Parquet file of transactions with `kam_analytics` (DuckDB by default, Spark on
-request) and write or print the results. The analytics packages are imported when a
-command runs, so `kam --help` stays fast.
+`kam score` without --transactions scores the application's database instead (through
+kam.insights, see `score_database`). Otherwise neither command needs the application
+database, so neither sets Django up: they read a CSV or Parquet file of transactions
+with `kam_analytics` (DuckDB by default, Spark on request) and write or print the
+results. The analytics packages are imported when a command runs, so `kam --help`
+stays fast.
 """
 
 from __future__ import annotations
@@ -92,35 +94,37 @@ SparkMaster = Annotated[
 
 def score_command(
     transactions: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--transactions",
             dir_okay=False,
             help="CSV or Parquet file of transactions to score, one row per order line. "
-            "(Scoring the application's own database will be this command without "
-            "--transactions, once the insights app exists.)",
+            "Without it, the application's database is scored and a dated snapshot stored, "
+            "with the weights and tiers of the Scoring settings page.",
             show_default=False,
         ),
-    ],
+    ] = None,
     as_of: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--as-of",
             metavar="YYYY-MM-DD",
-            help="Score as of this date; transactions after it are ignored.",
+            help="Score as of this date; transactions after it are ignored "
+            "(needed with --transactions; the database is scored as of today by default).",
             show_default=False,
         ),
-    ],
+    ] = None,
     out: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--out",
             "-o",
             dir_okay=False,
-            help="File to write, one row per customer: .csv or .parquet.",
+            help="File to write, one row per customer: .csv or .parquet "
+            "(needed with --transactions).",
             show_default=False,
         ),
-    ],
+    ] = None,
     customer_col: CustomerCol = "customer_id",
     date_col: DateCol = "date",
     amount_col: AmountCol = "amount",
@@ -160,8 +164,22 @@ def score_command(
             "(default: 80% of the machine's memory).",
         ),
     ] = None,
+    acting_as: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="USERNAME",
+            help="Database mode: who runs the scoring (default: the first administrator).",
+        ),
+    ] = None,
 ) -> None:
-    """Score customers from a transactions file: RFM, CLV, score, tier and lifecycle."""
+    """Score customers from a transactions file (or the application's database):
+    RFM, CLV, score, tier and lifecycle."""
+    if transactions is None:
+        score_database(as_of, acting_as)
+        return
+    if as_of is None or out is None:
+        fail("--transactions needs --as-of and --out too")
     cut_off = parse_date("--as-of", as_of)
     writer = output_kind(out)
     units = horizon if horizon is not None else YEAR_IN_UNITS[time_unit.value]
@@ -195,6 +213,27 @@ def score_command(
         progress(f"writing {out.name}", 0, 1)
         write_customers(result.customers, out, writer)
     show_score_summary(result, out)
+
+
+def score_database(as_of: str | None, username: str | None) -> None:
+    """Score every account of the application's database and store a dated snapshot."""
+    from kam_cli.runtime import acting_user, require_ready_database
+
+    cut_off = parse_date("--as-of", as_of) if as_of is not None else None
+    require_ready_database()
+    from kam.insights.services import run_scoring as score_accounts
+
+    actor = acting_user(username)
+    with err.status("Scoring the accounts of the database …"):
+        run = score_accounts(actor=actor, as_of=cut_off)
+    if run.status != "succeeded":
+        fail(f"scoring failed: {run.error}", code=1)
+    for warning in run.warnings:
+        err.print(f"Warning: {warning}", style="yellow", markup=False)
+    say(
+        f"Scored {run.account_count:,} accounts as of {run.as_of:%Y-%m-%d} (run {run.pk}): "
+        f"{run.change_count:,} tier changes"
+    )
 
 
 def parse_date(option: str, text: str) -> date:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet, Sum
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from kam.accounts.io import ACCOUNT_AUDIT_FIELDS

@@ -7,21 +7,21 @@ from django.contrib import messages
 from django.db.models import Count, ProtectedError, QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kam.accounts.forms import ACCOUNT_SORTS, AccountFilterForm, AccountForm, TeamMemberForm
 from kam.accounts.models import Account
 from kam.accounts.services import (
     AccountInUse,
-    add_account_team_member,
-    may_manage_team,
-    remove_account_team_member,
     TreeNode,
+    add_account_team_member,
     delete_account,
     get_account_for_user,
     hierarchy_for,
     likely_duplicates,
+    may_manage_team,
+    remove_account_team_member,
     save_account,
     visible_accounts,
 )
@@ -40,6 +40,7 @@ from kam.core.views import (
     sort_rows,
 )
 from kam.dataio.records import current_values
+from kam.insights.services import account_value_context
 from kam.transactions.services import visible_orders, visible_payments
 
 RECENT_ROWS = 50
@@ -114,6 +115,7 @@ def account_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_write": not user.is_read_only,
         "recent_rows": RECENT_ROWS,
     }
+    context.update(account_value_context(user, account))
     return render(request, "accounts/detail.html", context)
 
 

@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied
 from kam.accounts.models import Account, HierarchyLevel
 from kam.accounts.services import (
     AccountInUse,
+    add_account_team_member,
     delete_account,
     hierarchy_for,
-    save_account,
-    add_account_team_member,
     remove_account_team_member,
+    save_account,
 )
 from kam.contacts.models import Contact
 from kam.contacts.services import save_contact
