@@ -543,12 +543,17 @@ def tier_explanation(score: AccountScore, override: TierOverride | None) -> str:
             "Core: rank %(rank)s of %(total)s by %(measure)s, within the next %(core)s "
             "of accounts after the diamond ones."
         )
+    elif score.tier == Tier.POTENTIAL and code == "potential_growth_observed":
+        text = _(
+            "Potential: rank %(rank)s of %(total)s by %(measure)s, not a top account, but a "
+            "growth candidate: probably still buying, and it brought in more in the last "
+            "period than in the one before."
+        )
     elif score.tier == Tier.POTENTIAL:
         text = _(
             "Potential: rank %(rank)s of %(total)s by %(measure)s, not a top account, but a "
-            "growth candidate: probably still buying, revenue not falling, and the model "
-            "predicts more value over the horizon than the account brought in the last "
-            "equal period."
+            "growth candidate: probably still buying, and the model predicts more value over "
+            "the horizon than the account brought in the last equal period."
         )
     elif code == "basic_below_potential_cutoff":
         text = _(
@@ -561,10 +566,10 @@ def tier_explanation(score: AccountScore, override: TierOverride | None) -> str:
             "Basic: rank %(rank)s of %(total)s by %(measure)s; probably no longer buying "
             "(low P(alive))."
         )
-    elif code == "basic_declining":
+    elif code == "basic_not_growing":
         text = _(
-            "Basic: rank %(rank)s of %(total)s by %(measure)s; revenue is down on the "
-            "previous period."
+            "Basic: rank %(rank)s of %(total)s by %(measure)s; it brought in no more in the "
+            "last period than in the one before."
         )
     else:
         text = _(
