@@ -22,6 +22,8 @@ purchase they drop out with probability p ~ Beta(a, b).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,12 +36,15 @@ from kam_analytics.models.diagnostics import (
     as_float_array,
     compress_rows,
     distinct_values,
+    mapped_over_rows,
     minimise_in_log_space,
-    numerical_hessian,
     standard_errors_from_log_hessian,
+    summed_over_rows,
+    total_hessian,
     validate_frequency_recency_t,
     validate_weights,
 )
+from kam_analytics.notes import Note
 
 __all__ = [
     "BGNBD",
@@ -142,6 +147,164 @@ def _loglik_terms(
     d_b = digamma_bx - digamma_abx - special.digamma(b) + psi_ab - w4 / b_x_1
     gradient = np.column_stack([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
     return ll, gradient
+
+
+@dataclass(frozen=True)
+class _FitRows:
+    """The compressed fitting data, split for the summed likelihood (`_loglik_sums`).
+
+    Repeat buyers (x > 0) and one-time buyers (x = 0) are kept apart: for the latter the
+    "dropped out after the last purchase" branch is empty and each row costs one
+    logarithm. ``frequencies`` are the distinct x and ``frequency_weights`` the summed
+    counts of each, for the terms that depend on x alone.
+    """
+
+    x: FloatArray  # repeat buyers
+    t_x: FloatArray
+    T: FloatArray
+    weights: FloatArray
+    once_T: FloatArray  # one-time buyers
+    once_weights: FloatArray
+    frequencies: FloatArray
+    frequency_weights: FloatArray
+
+    @classmethod
+    def of(cls, x: FloatArray, t_x: FloatArray, T: FloatArray, counts: FloatArray) -> _FitRows:
+        values, index = distinct_values(x)
+        repeat = x > 0
+        once = ~repeat
+        return cls(
+            x=x[repeat],
+            t_x=t_x[repeat],
+            T=T[repeat],
+            weights=counts[repeat],
+            once_T=T[once],
+            once_weights=counts[once],
+            frequencies=values,
+            frequency_weights=np.bincount(index, weights=counts, minlength=values.shape[0]).astype(
+                np.float64
+            ),
+        )
+
+
+def _loglik_sums(log_params: FloatArray, rows: _FitRows) -> tuple[float, FloatArray]:
+    """Sum over customers of ln L (FHL 2005 eq. (6)) and of its gradient in log-parameters.
+
+    The same numbers as the weighted sum of `_loglik_terms`, arranged so that each row
+    costs a few logarithms and no two large numbers cancel (r and alpha run to millions
+    when purchase rates hardly vary): with u_T = ln(1 + T/alpha), u_tx = ln(1 + t_x/alpha)
+    and d = ln(a/(b+x-1)) + (r+x) (u_T - u_tx) = ln A4 - ln A3,
+
+      ln L = lnG(r+x) - lnG(r) - x ln alpha + lnB(a, b+x) - lnB(a, b)
+             - (r+x) u_T + delta(x>0) softplus(d),
+
+    whose first four terms depend on x alone and are summed per distinct x (weights W_v).
+    The share of the A4 branch is w4 = sigmoid(d), w3 = 1 - w4, and the gradient is
+
+      r d/dr         = r [sum_v W_v (psi(r+v) - psi(r)) - sum w (w3 u_T + w4 u_tx)]
+      alpha d/dalpha = sum w [w3 (r T - x alpha)/(alpha+T) + w4 (r t_x - x alpha)/(alpha+t_x)]
+      d/da           = sum_v W_v (psi(a+b) - psi(a+b+v)) + sum w w4 / a
+      d/db           = sum_v W_v (psi(b+v) - psi(a+b+v) - psi(b) + psi(a+b))
+                       - sum w w4/(b+x-1)
+    """
+    r, alpha, a, b = np.exp(log_params)
+    v, weight_v = rows.frequencies, rows.frequency_weights
+    repeat = summed_over_rows(
+        lambda part: _repeat_buyer_sums(r, alpha, a, b, rows, part), rows.weights.shape[0]
+    )
+    once = summed_over_rows(
+        lambda part: _one_time_buyer_sums(r, alpha, rows, part), rows.once_weights.shape[0]
+    )
+    row_ll = repeat[0] + once[0]
+    s_r, alpha_gradient, s_a, s_b = repeat[1] + once[1]
+    per_frequency = (
+        special.gammaln(r + v)
+        - special.gammaln(r)
+        - v * np.log(alpha)
+        + special.betaln(a, b + v)
+        - special.betaln(a, b)
+    )
+    psi_ab = special.digamma(a + b)
+    psi_abv = special.digamma(a + b + v)
+    d_r = float(weight_v @ (special.digamma(r + v) - special.digamma(r))) - s_r
+    d_a = float(weight_v @ (psi_ab - psi_abv)) + s_a / a
+    d_b = float(weight_v @ (special.digamma(b + v) - psi_abv - special.digamma(b) + psi_ab)) - s_b
+    ll = float(weight_v @ per_frequency) + row_ll
+    return ll, np.array([d_r * r, alpha_gradient, d_a * a, d_b * b])
+
+
+def _repeat_buyer_sums(
+    r: float, alpha: float, a: float, b: float, rows: _FitRows, part: slice
+) -> tuple[float, FloatArray]:
+    """Row sums for repeat buyers: of -(r+x) u_T + softplus(d), of w3 u_T + w4 u_tx, of
+    the alpha gradient's terms, of w4 and of w4/(b+x-1) (see `_loglik_sums`)."""
+    x, weights = rows.x[part], rows.weights[part]
+    T, t_x = rows.T[part], rows.t_x[part]
+    rx = r + x
+    u_T = np.log1p(T / alpha)
+    u_tx = np.log1p(t_x / alpha)
+    b_x_1 = b + x - 1.0
+    # ln((alpha+T)/(alpha+t_x)) = u_T - u_tx: when T is close to t_x the difference loses
+    # relative precision, but d only needs absolute precision, which it keeps.
+    d = np.log(a / b_x_1) + rx * (u_T - u_tx)
+    small = np.exp(-np.abs(d))
+    softplus = np.maximum(d, 0.0) + np.log1p(small)
+    w4 = np.where(d >= 0.0, 1.0, small) / (1.0 + small)
+    w3 = 1.0 - w4
+    x_alpha = x * alpha
+    alpha_terms = w3 * (r * T - x_alpha) / (alpha + T) + w4 * (r * t_x - x_alpha) / (alpha + t_x)
+    weighted_w4 = weights * w4
+    sums = np.array(
+        [
+            float(weights @ (w3 * u_T + w4 * u_tx)),
+            float(weights @ alpha_terms),
+            float(weighted_w4.sum()),
+            float(weighted_w4 @ (1.0 / b_x_1)),
+        ]
+    )
+    return float(weights @ (softplus - rx * u_T)), sums
+
+
+def _one_time_buyer_sums(
+    r: float, alpha: float, rows: _FitRows, part: slice
+) -> tuple[float, FloatArray]:
+    """The same sums for customers without a repeat purchase (x = 0, so w4 = 0)."""
+    weights, T = rows.once_weights[part], rows.once_T[part]
+    weighted_u = float(weights @ np.log1p(T / alpha))
+    return -r * weighted_u, np.array([weighted_u, r * float(weights @ (T / (alpha + T))), 0.0, 0.0])
+
+
+def _nbd_loglik_sums(log_params: FloatArray, rows: _FitRows) -> tuple[float, FloatArray]:
+    """Sum over customers of the NBD ln L (see `_nbd_loglik_terms`) and its gradient.
+
+    ln L = lnG(r+x) - lnG(r) - x ln alpha - (r+x) u_T with u_T = ln(1 + T/alpha), as in
+    `_loglik_sums` without the drop-out terms:
+      r d/dr         = r [sum_v W_v (psi(r+v) - psi(r)) - sum w u_T]
+      alpha d/dalpha = sum w (r T - x alpha)/(alpha+T)
+    """
+    r, alpha = np.exp(log_params)
+    v, weight_v = rows.frequencies, rows.frequency_weights
+
+    def part_of(x: FloatArray, T: FloatArray, weights: FloatArray) -> Callable[[slice], Any]:
+        def part(piece: slice) -> tuple[float, FloatArray]:
+            x_p, T_p, w_p = x[piece], T[piece], weights[piece]
+            u_T = np.log1p(T_p / alpha)
+            ll = -float(w_p @ ((r + x_p) * u_T))
+            alpha_terms = (r * T_p - x_p * alpha) / (alpha + T_p)
+            return ll, np.array([float(w_p @ u_T), float(w_p @ alpha_terms)])
+
+        return part
+
+    repeat = summed_over_rows(part_of(rows.x, rows.T, rows.weights), rows.weights.shape[0])
+    zeros = np.zeros_like(rows.once_T)
+    once = summed_over_rows(
+        part_of(zeros, rows.once_T, rows.once_weights), rows.once_weights.shape[0]
+    )
+    s_u, alpha_gradient = repeat[1] + once[1]
+    per_frequency = special.gammaln(r + v) - special.gammaln(r) - v * np.log(alpha)
+    d_r = float(weight_v @ (special.digamma(r + v) - special.digamma(r))) - s_u
+    ll = float(weight_v @ per_frequency) + repeat[0] + once[0]
+    return ll, np.array([d_r * r, alpha_gradient])
 
 
 def _nbd_loglik_terms(
@@ -561,22 +724,26 @@ class BGNBD:
         ux, utx, uT = rows.columns
         counts = rows.weights
         total_weight = float(counts.sum())
-        groups = distinct_values(ux)
+
+        fit_rows = _FitRows.of(ux, utx, uT, counts)
+
+        def nbd_sums(log_params: FloatArray) -> tuple[float, FloatArray]:
+            return _nbd_loglik_sums(log_params, fit_rows)
+
+        def bgnbd_sums(log_params: FloatArray) -> tuple[float, FloatArray]:
+            return _loglik_sums(log_params, fit_rows)
 
         nbd = minimise_in_log_space(
-            lambda lp: _mean_negative(_nbd_loglik_terms(lp, ux, uT, groups), counts, total_weight),
+            lambda lp: _mean_negative(nbd_sums(lp), total_weight),
             self._nbd_starts(ux, uT, counts),
             tol=self.tol,
             max_iter=self.max_iter,
         )
-        nbd_ll, _ = _nbd_loglik_terms(nbd.log_params, ux, uT, groups)
 
         penalizer = float(self.penalizer)
 
         def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-            value, gradient = _mean_negative(
-                _loglik_terms(log_params, ux, utx, uT, groups), counts, total_weight
-            )
+            value, gradient = _mean_negative(bgnbd_sums(log_params), total_weight)
             natural = np.exp(log_params)
             value += penalizer * float(np.sum(natural**2))
             gradient = gradient + penalizer * 2.0 * natural**2
@@ -585,23 +752,22 @@ class BGNBD:
         fit = minimise_in_log_space(
             objective, self._starts(nbd.log_params), tol=self.tol, max_iter=self.max_iter
         )
-        ll, _ = _loglik_terms(fit.log_params, ux, utx, uT, groups)
 
         def total_gradient(log_params: FloatArray) -> FloatArray:
-            _, grad = _loglik_terms(log_params, ux, utx, uT, groups)
-            return np.asarray(-(counts @ grad), dtype=np.float64)
+            return np.asarray(-bgnbd_sums(log_params)[1], dtype=np.float64)
 
         natural = np.exp(fit.log_params)
-        hessian = numerical_hessian(total_gradient, fit.log_params)
-        errors, errors_ok = standard_errors_from_log_hessian(hessian, natural)
+        errors, errors_ok = standard_errors_from_log_hessian(
+            total_hessian(fit, total_gradient, penalizer, total_weight), natural
+        )
 
         self.params_ = dict(zip(PARAM_NAMES, (float(v) for v in natural), strict=True))
         self.standard_errors_ = dict(zip(PARAM_NAMES, (float(v) for v in errors), strict=True))
-        self.loglik_ = float((counts * ll).sum())
+        self.loglik_ = bgnbd_sums(fit.log_params)[0]
         self.nbd_params_ = dict(
             zip(NBD_PARAM_NAMES, (float(v) for v in np.exp(nbd.log_params)), strict=True)
         )
-        self.nbd_loglik_ = float((counts * nbd_ll).sum())
+        self.nbd_loglik_ = nbd_sums(nbd.log_params)[0]
         self.dropout_lr_statistic_ = max(0.0, 2.0 * (self.loglik_ - self.nbd_loglik_))
         self.n_customers_ = int(x.shape[0])
         self.converged_ = bool(fit.converged and np.all(np.isfinite(natural)))
@@ -632,28 +798,44 @@ class BGNBD:
         fallback = False
         if self.n_repeat_buyers_ == 0:
             notes.append(
-                "No customer made a repeat purchase: the BG/NBD model cannot be estimated; "
-                "expected purchases are close to zero and P(alive) is not informative."
+                Note(
+                    "bgnbd_no_repeat_buyers",
+                    "No customer made a repeat purchase: the BG/NBD model cannot be estimated; "
+                    "expected purchases are close to zero and P(alive) is not informative.",
+                )
             )
         elif self.n_repeat_buyers_ < _FEW_REPEAT_BUYERS:
             notes.append(
-                f"Only {self.n_repeat_buyers_} customers made a repeat purchase: the BG/NBD "
-                "estimates are very uncertain."
+                Note(
+                    "bgnbd_few_repeat_buyers",
+                    f"Only {self.n_repeat_buyers_} customers made a repeat purchase: the BG/NBD "
+                    "estimates are very uncertain.",
+                    count=self.n_repeat_buyers_,
+                )
             )
         if not self.converged_:
             notes.append(
-                f"The BG/NBD fit did not converge ({message}); expected purchases use the "
-                "purchase rate only (NBD) and P(alive) uses the recency rule."
+                Note(
+                    "bgnbd_not_converged",
+                    f"The BG/NBD fit did not converge ({message}); expected purchases use the "
+                    "purchase rate only (NBD) and P(alive) uses the recency rule.",
+                    message=message,
+                )
             )
             fallback = True
         elif no_dropout:
             notes.append(
-                "No drop-out can be identified in this book (a → 0): P(alive) is not "
-                "informative; expected purchases use the purchase rate only. P(alive) is "
-                "replaced by the recency rule: the chance of the current silence for a "
-                "customer still buying at their usual rate. (Mean drop-out chance per purchase "
-                f"{mean_dropout:.2g}; likelihood-ratio statistic against no drop-out "
-                f"{self.dropout_lr_statistic_:.2f}.)"
+                Note(
+                    "bgnbd_no_dropout",
+                    "No drop-out can be identified in this book (a → 0): P(alive) is not "
+                    "informative; expected purchases use the purchase rate only. P(alive) is "
+                    "replaced by the recency rule: the chance of the current silence for a "
+                    "customer still buying at their usual rate. (Mean drop-out chance per "
+                    f"purchase {mean_dropout:.2g}; likelihood-ratio statistic against no "
+                    f"drop-out {self.dropout_lr_statistic_:.2f}.)",
+                    mean_dropout=mean_dropout,
+                    lr_statistic=self.dropout_lr_statistic_,
+                )
             )
             fallback = True
         rate_params = self.nbd_params_ if fallback else p
@@ -662,17 +844,25 @@ class BGNBD:
             errors[name] > _LOOSE_RELATIVE_ERROR * p[name] for name in ("r", "alpha")
         )
         if rate_params["r"] > _HOMOGENEOUS_R or ridge:
-            how = (
-                f"run towards infinity (r = {rate_params['r']:.3g})"
-                if rate_params["r"] > _HOMOGENEOUS_R
-                else "are poorly determined (standard errors above half their values)"
+            r, rate = rate_params["r"], rate_params["r"] / rate_params["alpha"]
+            code, how = (
+                ("bgnbd_same_rates_unbounded", f"run towards infinity (r = {r:.3g})")
+                if r > _HOMOGENEOUS_R
+                else (
+                    "bgnbd_same_rates_uncertain",
+                    "are poorly determined (standard errors above half their values)",
+                )
             )
             notes.append(
-                f"Purchase rates look (nearly) the same for every customer: r and alpha {how}, "
-                "and only their ratio, the common purchase rate r/alpha = "
-                f"{rate_params['r'] / rate_params['alpha']:.3g} per time unit, is measured. "
-                "Predictions rest on that rate and remain usable; the standard errors of r "
-                "and alpha are not meaningful."
+                Note(
+                    code,
+                    f"Purchase rates look (nearly) the same for every customer: r and alpha "
+                    f"{how}, and only their ratio, the common purchase rate r/alpha = "
+                    f"{rate:.3g} per time unit, is measured. Predictions rest on that rate and "
+                    "remain usable; the standard errors of r and alpha are not meaningful.",
+                    r=r,
+                    rate=rate,
+                )
             )
         stuck = [
             name
@@ -681,17 +871,30 @@ class BGNBD:
         ]
         if stuck:
             notes.append(
-                "The BG/NBD fit ran to the edge of the search range for "
-                f"{', '.join(stuck)} (|log value| = {LOG_PARAM_BOUND:g}): those estimates are "
-                "limits, not measurements."
+                Note(
+                    "bgnbd_at_bound",
+                    "The BG/NBD fit ran to the edge of the search range for "
+                    f"{', '.join(stuck)} (|log value| = {LOG_PARAM_BOUND:g}): those estimates "
+                    "are limits, not measurements.",
+                    names=stuck,
+                    bound=LOG_PARAM_BOUND,
+                )
             )
         if not errors_ok:
             notes.append(
-                "BG/NBD standard errors are not available: the likelihood is flat in some "
-                "direction (the parameters are not all identifiable from this book)."
+                Note(
+                    "bgnbd_no_standard_errors",
+                    "BG/NBD standard errors are not available: the likelihood is flat in some "
+                    "direction (the parameters are not all identifiable from this book).",
+                )
             )
         if not self.allow_fallback and fallback:
-            notes.append("The fallback is switched off: predictions use the BG/NBD estimates.")
+            notes.append(
+                Note(
+                    "bgnbd_fallback_off",
+                    "The fallback is switched off: predictions use the BG/NBD estimates.",
+                )
+            )
             fallback = False
         return notes, fallback
 
@@ -789,14 +992,20 @@ class BGNBD:
             final = rate * steps[-1]
         else:
             params = self._param_tuple()
-            alive = _probability_alive(*params, ux, utx, uT)
-            discounted = np.zeros_like(ux)
-            previous = np.zeros_like(ux)
-            for t_k, factor in zip(steps, factors, strict=True):
-                current = alive * _expected_if_alive(*params, ux, uT, np.full(ux.shape, t_k))
-                discounted += factor * np.maximum(current - previous, 0.0)
-                previous = current
-            final = previous
+
+            def piece(part: slice) -> FloatArray:
+                x_p, t_x_p, T_p = ux[part], utx[part], uT[part]
+                alive = _probability_alive(*params, x_p, t_x_p, T_p)
+                discounted = np.zeros_like(x_p)
+                previous = np.zeros_like(x_p)
+                for t_k, factor in zip(steps, factors, strict=True):
+                    current = alive * _expected_if_alive(*params, x_p, T_p, np.full(x_p.shape, t_k))
+                    discounted += factor * np.maximum(current - previous, 0.0)
+                    previous = current
+                return np.column_stack([discounted, previous])
+
+            both = mapped_over_rows(piece, ux.shape[0])
+            discounted, final = both[:, 0], both[:, 1]
         return discounted[rows.inverse], final[rows.inverse]
 
     def _param_tuple(self) -> tuple[float, float, float, float]:
@@ -809,12 +1018,10 @@ class BGNBD:
         return f"BGNBD({shown}, loglik={self.loglik_:.2f}, fallback={self.fallback_})"
 
 
-def _mean_negative(
-    terms: tuple[FloatArray, FloatArray], counts: FloatArray, total_weight: float
-) -> tuple[float, FloatArray]:
-    ll, gradient = terms
-    value = -float(counts @ ll) / total_weight
-    grad = -(counts @ gradient) / total_weight
+def _mean_negative(sums: tuple[float, FloatArray], total_weight: float) -> tuple[float, FloatArray]:
+    """The mean negative log-likelihood per customer and its gradient (inf if not finite)."""
+    value = -sums[0] / total_weight
+    grad = -sums[1] / total_weight
     if not np.isfinite(value):
         return np.inf, np.zeros_like(grad)
     return value, np.asarray(grad, dtype=np.float64)
@@ -829,5 +1036,6 @@ def _compressed_call(
     """Evaluate ``function(x, t_x, T)`` once per unique customer row and expand back."""
     x, t_x, t_cal = validate_frequency_recency_t(frequency, recency, T)
     rows = compress_rows([x, t_x, t_cal])
-    values = np.asarray(function(*rows.columns), dtype=np.float64)
+    ux, utx, uT = rows.columns
+    values = mapped_over_rows(lambda part: function(ux[part], utx[part], uT[part]), ux.shape[0])
     return values[rows.inverse]

@@ -29,6 +29,7 @@ from kam_analytics.models.diagnostics import (
     validate_frequency_recency_t,
 )
 from kam_analytics.models.gamma_gamma import GammaGamma
+from kam_analytics.notes import Note
 
 __all__ = ["ClvResult", "clv_schedule", "customer_lifetime_value", "fit_clv"]
 
@@ -282,9 +283,15 @@ def fit_clv(
     longest = float(t_cal.max())
     if horizon > _EXTRAPOLATION_RATIO * longest:
         notes.append(
-            f"The horizon ({horizon:g} time units) is more than {_EXTRAPOLATION_RATIO:g} times "
-            f"the longest customer history ({longest:.3g}): the forecast extrapolates far "
-            "beyond the data."
+            Note(
+                "clv_extrapolation",
+                f"The horizon ({horizon:g} time units) is more than {_EXTRAPOLATION_RATIO:g} "
+                f"times the longest customer history ({longest:.3g}): the forecast "
+                "extrapolates far beyond the data.",
+                horizon=horizon,
+                ratio=_EXTRAPOLATION_RATIO,
+                longest=longest,
+            )
         )
     return ClvResult(
         customer_id=customer_id,

@@ -33,11 +33,13 @@ from kam_analytics.models.diagnostics import (
     compress_rows,
     distinct_values,
     minimise_in_log_space,
-    numerical_hessian,
     standard_errors_from_log_hessian,
+    summed_over_rows,
+    total_hessian,
     validate_weights,
     weighted_pearson,
 )
+from kam_analytics.notes import Note
 
 __all__ = ["GammaGamma", "conditional_expected_average_spend", "log_likelihood"]
 
@@ -94,6 +96,84 @@ class _SpendRows:
     @classmethod
     def of(cls, x: FloatArray, m: FloatArray) -> _SpendRows:
         return cls(x, np.log(m), x * m, np.log(x) + np.log(m), distinct_values(x))
+
+
+@dataclass(frozen=True)
+class _SpendFit:
+    """What the summed likelihood (`_loglik_sums`) needs, computed once per fit."""
+
+    total: FloatArray  # x m per row
+    weights: FloatArray
+    weighted_x: FloatArray  # weights * x
+    frequencies: FloatArray  # distinct x
+    frequency_weights: FloatArray  # summed weights of each distinct x
+    weight: float  # W, all weights
+    x_log_total: float  # sum w x ln(x m)
+    log_m: float  # sum w ln m
+
+    @classmethod
+    def of(cls, rows: _SpendRows, counts: FloatArray) -> _SpendFit:
+        values, index = rows.distinct
+        return cls(
+            total=rows.total,
+            weights=counts,
+            weighted_x=counts * rows.x,
+            frequencies=values,
+            frequency_weights=np.bincount(index, weights=counts, minlength=values.shape[0]).astype(
+                np.float64
+            ),
+            weight=float(counts.sum()),
+            x_log_total=float(counts @ (rows.x * rows.log_total)),
+            log_m=float(counts @ rows.log_m),
+        )
+
+
+def _loglik_sums(log_params: FloatArray, fit: _SpendFit) -> tuple[float, FloatArray]:
+    """Sum over customers of ln f (see `_loglik_terms`) and of its gradient in log-parameters.
+
+    The same numbers as the weighted sum of `_loglik_terms`; with L = ln(gamma + x m),
+    S1 = sum w x L, S0 = sum w L, R1 = sum w x / (gamma + x m), R0 = sum w / (gamma + x m)
+    (the only sums over rows), W_v the weights of x = v, W their total,
+    A = sum w x ln(x m) and B = sum w ln m:
+
+      sum ln f = sum_v W_v [lnG(pv+q) - lnG(pv)] - W lnG(q) + W q ln gamma + p A - B
+                 - p S1 - q S0
+      d/dp     = sum_v W_v v [psi(pv+q) - psi(pv)] + A - S1
+      d/dq     = sum_v W_v psi(pv+q) - W psi(q) + W ln gamma - S0
+      d/dgamma = W q / gamma - p R1 - q R0
+    """
+    p, q, gamma = np.exp(log_params)
+    v, weight_v, weight = fit.frequencies, fit.frequency_weights, fit.weight
+
+    def part(rows: slice) -> tuple[float, FloatArray]:
+        shifted = gamma + fit.total[rows]
+        log_shifted = np.log(shifted)
+        inverse = 1.0 / shifted
+        weights, weighted_x = fit.weights[rows], fit.weighted_x[rows]
+        return 0.0, np.array(
+            [
+                float(weighted_x @ log_shifted),
+                float(weights @ log_shifted),
+                float(weighted_x @ inverse),
+                float(weights @ inverse),
+            ]
+        )
+
+    _, (s1, s0, r1, r0) = summed_over_rows(part, fit.weights.shape[0])
+    pv = p * v
+    psi_pvq = special.digamma(pv + q)
+    ll = (
+        float(weight_v @ (special.gammaln(pv + q) - special.gammaln(pv)))
+        + weight * (q * np.log(gamma) - special.gammaln(q))
+        + p * fit.x_log_total
+        - fit.log_m
+        - p * s1
+        - q * s0
+    )
+    d_p = float(weight_v @ (v * (psi_pvq - special.digamma(pv)))) + fit.x_log_total - s1
+    d_q = float(weight_v @ psi_pvq) + weight * (np.log(gamma) - special.digamma(q)) - s0
+    d_gamma = weight * q / gamma - p * r1 - q * r0
+    return float(ll), np.array([d_p * p, d_q * q, d_gamma * gamma])
 
 
 def _loglik_terms(log_params: FloatArray, rows: _SpendRows) -> tuple[FloatArray, FloatArray]:
@@ -236,9 +316,13 @@ class GammaGamma:
         n_non_positive = int(np.count_nonzero(repeat & (m <= 0)))
         if n_non_positive:
             notes.append(
-                f"{n_non_positive} repeat buyers have zero or negative average spend (credit "
-                "notes exceed sales): they are left out of the Gamma-Gamma fit and their "
-                "expected spend rests on the book's average."
+                Note(
+                    "gamma_gamma_non_positive_spend",
+                    f"{n_non_positive} repeat buyers have zero or negative average spend "
+                    "(credit notes exceed sales): they are left out of the Gamma-Gamma fit and "
+                    "their expected spend rests on the book's average.",
+                    count=n_non_positive,
+                )
             )
         self.n_customers_ = int(x.shape[0])
         self.n_fitted_ = int(np.count_nonzero(usable))
@@ -265,15 +349,15 @@ class GammaGamma:
         self, x: FloatArray, m: FloatArray, weights: FloatArray | None
     ) -> tuple[npt.NDArray[np.bool_], bool]:
         rows = compress_rows([x, m], weights)
-        data = _SpendRows.of(*rows.columns)
+        data = _SpendFit.of(_SpendRows.of(*rows.columns), rows.weights)
         counts = rows.weights
         total = float(counts.sum())
         penalizer = float(self.penalizer)
 
         def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-            ll, grad = _loglik_terms(log_params, data)
-            value = -float(counts @ ll) / total
-            gradient = -(counts @ grad) / total
+            ll_sum, grad_sum = _loglik_sums(log_params, data)
+            value = -ll_sum / total
+            gradient = -grad_sum / total
             if not np.isfinite(value):
                 return np.inf, np.zeros(3)
             natural = np.exp(log_params)
@@ -283,17 +367,15 @@ class GammaGamma:
         fit = minimise_in_log_space(objective, self._starts(), tol=self.tol, max_iter=self.max_iter)
 
         def total_gradient(log_params: FloatArray) -> FloatArray:
-            _, grad = _loglik_terms(log_params, data)
-            return np.asarray(-(counts @ grad), dtype=np.float64)
+            return np.asarray(-_loglik_sums(log_params, data)[1], dtype=np.float64)
 
         natural = np.exp(fit.log_params)
         errors, errors_ok = standard_errors_from_log_hessian(
-            numerical_hessian(total_gradient, fit.log_params), natural
+            total_hessian(fit, total_gradient, penalizer, total), natural
         )
-        ll, _ = _loglik_terms(fit.log_params, data)
         self.params_ = dict(zip(PARAM_NAMES, (float(v) for v in natural), strict=True))
         self.standard_errors_ = dict(zip(PARAM_NAMES, (float(v) for v in errors), strict=True))
-        self.loglik_ = float((counts * ll).sum())
+        self.loglik_ = _loglik_sums(fit.log_params, data)[0]
         self.converged_ = bool(fit.converged)
         self._optimiser_message = fit.message
         return fit.at_bound, errors_ok
@@ -318,66 +400,110 @@ class GammaGamma:
             "expected spend uses the shrinkage estimate (the customer's average weighted with "
             "the book's average by number of purchases)."
         )
-        reasons: list[str] = []
+        # (code, the reason in words, its figures): a note each, with the consequence.
+        reasons: list[tuple[str, str, dict[str, object]]] = []
         if self.n_fitted_ == 0:
             notes.append(
-                "No repeat purchase with a positive amount: spend per purchase cannot be "
-                "estimated and expected spend is 0."
+                Note(
+                    "gamma_gamma_no_repeat_spend",
+                    "No repeat purchase with a positive amount: spend per purchase cannot be "
+                    "estimated and expected spend is 0.",
+                )
             )
             return notes, True
         if self.n_fitted_ < _MIN_CUSTOMERS:
             reasons.append(
-                f"Only {self.n_fitted_} repeat buyers with positive spend: too few to fit "
-                "the Gamma-Gamma model"
+                (
+                    "gamma_gamma_too_few_customers",
+                    f"Only {self.n_fitted_} repeat buyers with positive spend: too few to fit "
+                    "the Gamma-Gamma model",
+                    {"count": self.n_fitted_},
+                )
             )
         elif self.n_fitted_ < _FEW_CUSTOMERS:
             notes.append(
-                f"Only {self.n_fitted_} repeat buyers with positive spend: the Gamma-Gamma "
-                "estimates are very uncertain."
+                Note(
+                    "gamma_gamma_few_customers",
+                    f"Only {self.n_fitted_} repeat buyers with positive spend: the Gamma-Gamma "
+                    "estimates are very uncertain.",
+                    count=self.n_fitted_,
+                )
             )
         if self.n_fitted_ >= 2 and not self.converged_:
+            message = getattr(self, "_optimiser_message", "")
             reasons.append(
-                f"The Gamma-Gamma fit did not converge ({getattr(self, '_optimiser_message', '')})"
+                (
+                    "gamma_gamma_not_converged",
+                    f"The Gamma-Gamma fit did not converge ({message})",
+                    {"message": message},
+                )
             )
         q = self.params_["q"]
         if np.isfinite(q) and q <= 1.0:
             reasons.append(
-                f"The Gamma-Gamma fit gives q = {q:.3g} <= 1, so the model's average spend "
-                "p·gamma/(q-1) is not finite"
+                (
+                    "gamma_gamma_q_not_above_one",
+                    f"The Gamma-Gamma fit gives q = {q:.3g} <= 1, so the model's average spend "
+                    "p·gamma/(q-1) is not finite",
+                    {"q": q},
+                )
             )
         spread = float(np.std(m) / np.mean(m)) if m.size else 0.0
         if m.size >= 2 and spread < _MIN_SPEND_CV:
             reasons.append(
-                f"Average spend hardly varies between customers (coefficient of variation "
-                f"{spread:.2g}): the model cannot separate customers"
+                (
+                    "gamma_gamma_uniform_spend",
+                    f"Average spend hardly varies between customers (coefficient of variation "
+                    f"{spread:.2g}): the model cannot separate customers",
+                    {"spread": spread},
+                )
             )
         rho = self.spend_frequency_correlation_
         if abs(rho) > _MAX_CORRELATION:
             reasons.append(
-                f"Spend per purchase is correlated with the number of purchases (Pearson "
-                f"correlation {rho:.2f} among repeat buyers); the Gamma-Gamma model assumes "
-                "they are independent"
+                (
+                    "gamma_gamma_spend_tied_to_frequency",
+                    f"Spend per purchase is correlated with the number of purchases (Pearson "
+                    f"correlation {rho:.2f} among repeat buyers); the Gamma-Gamma model assumes "
+                    "they are independent",
+                    {"rho": rho},
+                )
             )
         stuck = [n for n, flag in zip(PARAM_NAMES, at_bound, strict=True) if flag]
         if stuck:
             notes.append(
-                "The Gamma-Gamma fit ran to the edge of the search range for "
-                f"{', '.join(stuck)} (|log value| = {LOG_PARAM_BOUND:g}): those estimates are "
-                "limits, not measurements."
+                Note(
+                    "gamma_gamma_at_bound",
+                    "The Gamma-Gamma fit ran to the edge of the search range for "
+                    f"{', '.join(stuck)} (|log value| = {LOG_PARAM_BOUND:g}): those estimates "
+                    "are limits, not measurements.",
+                    names=stuck,
+                    bound=LOG_PARAM_BOUND,
+                )
             )
         if self.n_fitted_ >= 2 and not errors_ok:
             notes.append(
-                "Gamma-Gamma standard errors are not available: the likelihood is flat in "
-                "some direction."
+                Note(
+                    "gamma_gamma_no_standard_errors",
+                    "Gamma-Gamma standard errors are not available: the likelihood is flat in "
+                    "some direction.",
+                )
             )
         fallback = bool(reasons)
         if fallback and self.allow_fallback:
-            notes.extend(f"{reason}: {fallback_text}" for reason in reasons)
+            notes.extend(
+                Note(code, f"{reason}: {fallback_text}", **params)
+                for code, reason, params in reasons
+            )
         elif fallback:
             notes.extend(
-                f"{reason}. The fallback is switched off: predictions use the Gamma-Gamma "
-                "estimates."
-                for reason in reasons
+                Note(
+                    f"{code}_no_fallback",
+                    f"{reason}. The fallback is switched off: predictions use the Gamma-Gamma "
+                    "estimates.",
+                    **params,
+                )
+                for code, reason, params in reasons
             )
             fallback = not (np.isfinite(q) and q > 1.0)
         return notes, fallback

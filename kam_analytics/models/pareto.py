@@ -17,6 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -107,24 +108,64 @@ def concentration(
     top_n: int = 10,
     max_points: int = DEFAULT_MAX_POINTS,
 ) -> Concentration:
-    """Every concentration figure of one measure; ``totals`` is indexed by customer id."""
-    classes = abc_classes(totals, a_share=a_share, b_share=b_share)
-    positive = _clipped(totals)
-    curve = cumulative_curve(totals)
+    """Every concentration figure of one measure; ``totals`` is indexed by customer id.
+
+    The customers are put in order once (one sort of numbers), and every figure is read
+    from that order.
+    """
+    ranking = _Ranking.of(totals)
+    classes = _abc_classes(ranking, totals.index, a_share=a_share, b_share=b_share)
+    curve = _curve(ranking)
+    hhi_value = _hhi(ranking.clipped)
     return Concentration(
         n_customers=len(totals),
-        total=float(positive.sum()),
+        total=ranking.total,
         curve=downsample_curve(curve, max_points=max_points),
         top_shares={fraction: _share_at(curve, fraction) for fraction in top_fractions},
         top_n=top_n,
-        top_n_share=top_n_share(totals, top_n),
-        gini=gini(totals),
-        hhi=hhi(totals),
-        hhi_points=hhi(totals) * 10_000,
+        top_n_share=_top_n_share(ranking, top_n),
+        gini=_gini(ranking),
+        hhi=hhi_value,
+        hhi_points=hhi_value * 10_000,
         classes=classes,
-        class_summary=_class_summary(positive, classes),
+        class_summary=_class_summary(ranking.clipped, classes.to_numpy()),
         net_returners=totals[totals < 0].sort_values(kind="stable"),
     )
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """Totals clipped at 0 (in the caller's order) and the order largest first.
+
+    Equal totals are ordered by customer id (as text), so the order is reproducible.
+    """
+
+    clipped: npt.NDArray[np.float64]
+    order: npt.NDArray[np.intp]
+
+    @classmethod
+    def of(cls, totals: pd.Series) -> _Ranking:
+        clipped = totals.astype("float64").fillna(0.0).clip(lower=0.0).to_numpy(np.float64)
+        order = np.lexsort((_id_ranks(totals.index), -clipped))
+        return cls(clipped, order.astype(np.intp))
+
+    @property
+    def ordered(self) -> npt.NDArray[np.float64]:
+        return self.clipped[self.order]
+
+    @property
+    def total(self) -> float:
+        return float(self.clipped.sum())
+
+
+def _id_ranks(index: pd.Index) -> npt.NDArray[np.intp]:
+    """Each customer id's place among the ids sorted as text."""
+    keys = index.astype(str)
+    if keys.is_monotonic_increasing:  # the usual case: the summary comes sorted by id
+        return np.arange(len(keys), dtype=np.intp)
+    ranks = np.empty(len(keys), dtype=np.intp)
+    ranks[np.argsort(keys.to_numpy(dtype=object), kind="stable")] = np.arange(len(keys))
+    return ranks
 
 
 def cumulative_curve(totals: pd.Series) -> pd.DataFrame:
@@ -133,9 +174,13 @@ def cumulative_curve(totals: pd.Series) -> pd.DataFrame:
     Row k (k = 0..n) holds the share of customers in the top k (k / n) and their share of
     the positive total. With no positive total the value share stays 0.
     """
-    ordered = _ordered(totals)
-    n = len(ordered)
-    cumulative = np.concatenate([[0.0], np.cumsum(ordered.to_numpy())])
+    return _curve(_Ranking.of(totals))
+
+
+def _curve(ranking: _Ranking) -> pd.DataFrame:
+    ordered = ranking.ordered
+    n = ordered.shape[0]
+    cumulative = np.concatenate([[0.0], np.cumsum(ordered)])
     total = cumulative[-1]
     value_share = cumulative / total if total > 0 else np.zeros_like(cumulative)
     customer_share = np.arange(n + 1) / n if n else np.zeros(1)
@@ -173,11 +218,16 @@ def top_n_share(totals: pd.Series, n: int) -> float:
     """Share of the positive total that the ``n`` largest customers make (NaN if none)."""
     if n < 0:
         raise ValueError(f"n must not be negative; got {n}")
-    positive = _clipped(totals)
-    total = positive.sum()
+    return _top_n_share(_Ranking.of(totals), n)
+
+
+def _top_n_share(ranking: _Ranking, n: int) -> float:
+    if n < 0:
+        raise ValueError(f"n must not be negative; got {n}")
+    total = ranking.total
     if total <= 0:
         return float("nan")
-    return float(_ordered(totals).iloc[:n].sum() / total)
+    return float(ranking.clipped[ranking.order[:n]].sum() / total)
 
 
 def gini(totals: pd.Series) -> float:
@@ -186,8 +236,12 @@ def gini(totals: pd.Series) -> float:
     G = sum_i (2i - n - 1) x_(i) / (n sum_i x_i), with x_(1) <= ... <= x_(n); NaN when
     there is no positive total.
     """
-    values = np.sort(_clipped(totals).to_numpy())
-    n, total = len(values), values.sum()
+    return _gini(_Ranking.of(totals))
+
+
+def _gini(ranking: _Ranking) -> float:
+    values = ranking.ordered[::-1]  # smallest first
+    n, total = values.shape[0], values.sum()
     if n == 0 or total <= 0:
         return float("nan")
     ranks = np.arange(1, n + 1)
@@ -199,7 +253,10 @@ def hhi(totals: pd.Series) -> float:
 
     Multiply by 10,000 for the antitrust scale; NaN when there is no positive total.
     """
-    positive = _clipped(totals).to_numpy()
+    return _hhi(_clipped(totals).to_numpy(np.float64))
+
+
+def _hhi(positive: npt.NDArray[np.float64]) -> float:
     total = positive.sum()
     if total <= 0:
         return float("nan")
@@ -214,37 +271,48 @@ def abc_classes(totals: pd.Series, *, a_share: float = 0.80, b_share: float = 0.
     line included), B when they make less than ``b_share``, else C. A total of 0 or less
     is always C. Equal totals are ordered by customer id.
     """
+    _check_abc_shares(a_share, b_share)
+    if not totals.index.is_unique:
+        raise ValueError("totals must have one row per customer (a unique index)")
+    return _abc_classes(_Ranking.of(totals), totals.index, a_share=a_share, b_share=b_share)
+
+
+def _check_abc_shares(a_share: float, b_share: float) -> None:
     if not 0 < a_share <= b_share <= 1:
         raise ValueError(
             f"need 0 < a_share <= b_share <= 1; got a_share={a_share}, b_share={b_share}"
         )
-    if not totals.index.is_unique:
-        raise ValueError("totals must have one row per customer (a unique index)")
-    ordered = _ordered(totals)
-    total = ordered.sum()
-    if total <= 0:
-        return pd.Series("C", index=totals.index, dtype=object, name="abc_class")
-    before = (ordered.cumsum() - ordered) / total
-    classes = pd.Series(
-        np.where(before < a_share, "A", np.where(before < b_share, "B", "C")),
-        index=ordered.index,
-        dtype=object,
-    )
-    classes[ordered <= 0] = "C"
-    return classes.reindex(totals.index).rename("abc_class")
 
 
-def _class_summary(positive: pd.Series, classes: pd.Series) -> pd.DataFrame:
-    n, total = len(positive), positive.sum()
+def _abc_classes(
+    ranking: _Ranking, index: pd.Index, *, a_share: float, b_share: float
+) -> pd.Series:
+    _check_abc_shares(a_share, b_share)
+    total = ranking.total
+    labels = np.full(ranking.clipped.shape[0], "C", dtype=object)
+    if total > 0:
+        ordered = ranking.ordered
+        before = (np.cumsum(ordered) - ordered) / total
+        in_order = np.where(before < a_share, "A", np.where(before < b_share, "B", "C"))
+        in_order[ordered <= 0] = "C"
+        labels[ranking.order] = in_order
+    return pd.Series(labels, index=index, dtype=object, name="abc_class")
+
+
+def _class_summary(
+    positive: npt.NDArray[np.float64], classes: npt.NDArray[np.object_]
+) -> pd.DataFrame:
+    n, total = positive.shape[0], positive.sum()
     rows = []
     for label in ("A", "B", "C"):
-        members = classes.index[classes == label]
-        value = float(positive.loc[members].sum())
+        members = classes == label
+        count = int(np.count_nonzero(members))
+        value = float(positive[members].sum())
         rows.append(
             {
                 "abc_class": label,
-                "customers": len(members),
-                "customer_share": len(members) / n if n else float("nan"),
+                "customers": count,
+                "customer_share": count / n if n else float("nan"),
                 "value": value,
                 "value_share": value / total if total > 0 else float("nan"),
             }
@@ -254,14 +322,6 @@ def _class_summary(positive: pd.Series, classes: pd.Series) -> pd.DataFrame:
 
 def _clipped(totals: pd.Series) -> pd.Series:
     return totals.astype("float64").fillna(0.0).clip(lower=0.0)
-
-
-def _ordered(totals: pd.Series) -> pd.Series:
-    """Clipped totals, largest first; ties by customer id so the order is reproducible."""
-    clipped = _clipped(totals)
-    frame = pd.DataFrame({"value": clipped.to_numpy(), "key": clipped.index.astype(str)})
-    frame = frame.sort_values(["value", "key"], ascending=[False, True], kind="stable")
-    return pd.Series(frame.value.to_numpy(), index=clipped.index[frame.index.to_numpy()])
 
 
 def _totals(frame: pd.DataFrame, customer_col: str, value_col: str) -> pd.Series:

@@ -201,8 +201,8 @@ def rfm_scores(
     * M: ``total_revenue`` in the window (the default: what a key account is worth to us)
       or ``monetary``, the mean repeat-purchase value.
 
-    Columns: ``customer_id``, ``r_value``, ``f_value``, ``m_value``, ``r_score``,
-    ``f_score``, ``m_score``, ``rfm_code`` (digits run together for bins <= 9, else
+    Columns: the summary's own columns, then ``r_value``, ``f_value``, ``m_value``,
+    ``r_score``, ``f_score``, ``m_score``, ``rfm_code`` (digits run together for bins <= 9, else
     joined by "-"), ``rfm_total`` (R + F + M) and ``segment`` (a key of `RFM_SEGMENTS`).
     """
     if not 2 <= bins <= 100:
@@ -240,8 +240,8 @@ def _measures(
     f_value = (
         summary.frequency + 1 if frequency_measure == "purchase_days" else summary.n_transactions
     )
-    return summary.select(
-        customer_id=summary.customer_id,
+    # The summary's columns are kept: a caller that wants both needs no join back.
+    return summary.mutate(
         r_value=summary[_RECENCY[recency_measure][0]].cast(dt.float64),
         f_value=f_value.cast(dt.float64),
         # Sums of money come out of each engine in its own order of addition; rounding

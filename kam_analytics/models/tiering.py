@@ -39,6 +39,7 @@ import pandas as pd
 
 from kam_analytics.config import TIERS, TierConfig
 from kam_analytics.models.diagnostics import FloatArray
+from kam_analytics.notes import Note
 
 __all__ = [
     "MEASURE_COLUMNS",
@@ -173,14 +174,22 @@ def assign_tiers(
 
     codes = _reason_codes(tier, candidate, alive, inputs.growth_observed)
     counts = {name: int(np.count_nonzero(tier == i)) for i, name in enumerate(TIERS)}
-    notes = []
+    notes: list[str] = []
     if ranked.size < quota["potential"]:
         notes.append(
-            f"Only {ranked.size} accounts outside diamond and core are growth candidates "
-            f"(P(alive) >= {cfg.potential_min_p_alive:g} and value growing from one period "
-            f"of {horizon_words} to the next): the potential tier "
-            f"holds {counts['potential']} accounts instead of {quota['potential']}; the rest "
-            "are basic."
+            Note(
+                "tiers_few_growth_candidates",
+                f"Only {ranked.size} accounts outside diamond and core are growth candidates "
+                f"(P(alive) >= {cfg.potential_min_p_alive:g} and value growing from one period "
+                f"of {horizon_words} to the next): the potential tier "
+                f"holds {counts['potential']} accounts instead of {quota['potential']}; the "
+                "rest are basic.",
+                candidates=ranked.size,
+                min_p_alive=cfg.potential_min_p_alive,
+                period=horizon_words,
+                potential=counts["potential"],
+                quota=quota["potential"],
+            )
         )
     return TierAssignment(
         tier_code=tier,

@@ -106,3 +106,16 @@ def test_it_names_the_missing_columns() -> None:
     table = ibis.memtable(story_transactions().rename(columns={"amount": "value"}))
     with pytest.raises(ValueError, match="lack the column\\(s\\) amount; they have customer_id"):
         customer_summary(table, as_of=AS_OF)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_the_apps_sqlite_engine_gives_the_reference_summary(seed: int) -> None:
+    # SQLite has no trustworthy argmin (Ibis emulates it with SQLite's bare-column rule,
+    # wrong in a query with several MIN/MAX): the first day's spend must come out right.
+    frame = random_transactions(seed=seed)
+    as_of = date(2024, 3, 15)
+    sqlite = ibis.sqlite.connect()
+    table = sqlite.create_table(f"orders_{seed}", frame)
+    actual = customer_summary(table, as_of=as_of, time_unit="week").execute()
+    expected = reference_summary(frame, as_of=as_of, time_unit="week")
+    assert_same_rows(actual, expected)
