@@ -126,3 +126,18 @@ def database_config(home: Path) -> dict[str, object]:
     elif not config.get("NAME"):
         raise ImproperlyConfigured("KAM_DATABASE_URL names no database (expected …/DBNAME)")
     return config
+
+
+#: KAM_TASKS_BACKEND -> the django-tasks backend that runs background work.
+TASK_BACKENDS = {
+    # Queued in the database; a worker (`kam worker`, started by `kam serve`) runs them.
+    "database": "django_tasks_db.DatabaseBackend",
+    # Run at once, inside the request that queued them: no worker, but a slow request.
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+
+
+def tasks_config() -> dict[str, dict[str, object]]:
+    """The TASKS setting: KAM_TASKS_BACKEND (database or immediate) as the default backend."""
+    name = env_choice("KAM_TASKS_BACKEND", "database", list(TASK_BACKENDS))
+    return {"default": {"BACKEND": TASK_BACKENDS[name]}}

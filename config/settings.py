@@ -16,6 +16,7 @@ from config.env import (
     env_str,
     kam_home,
     secret_key,
+    tasks_config,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "kam.core",
     "kam.accounts",
     "kam.contacts",
@@ -77,6 +80,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_config(KAM_HOME)}
+# Background work (scoring runs): queued in the database for `kam worker` by default.
+TASKS = tasks_config()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 

@@ -9,11 +9,12 @@ from kam_cli.data import export_command, import_command
 from kam_cli.demo import demo
 from kam_cli.score import clv_app, score_command
 from kam_cli.server import serve
+from kam_cli.worker import worker
 
 app = typer.Typer(
     name="kam",
     help="KAM, key-account management: set up, import and export data, manage users, "
-    "score customers, run the server or a demo.",
+    "score customers, run the server, its task worker or a demo.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -21,6 +22,7 @@ app.command("init")(init)
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("serve")(serve)
+app.command("worker")(worker)
 app.command("demo")(demo)
 app.command("score")(score_command)
 app.add_typer(user_app, name="user")

@@ -228,8 +228,10 @@ def score_database(as_of: str | None, username: str | None) -> None:
         run = score_accounts(actor=actor, as_of=cut_off)
     if run.status != "succeeded":
         fail(f"scoring failed: {run.error}", code=1)
+    from kam.insights.notes import note_text
+
     for warning in run.warnings:
-        err.print(f"Warning: {warning}", style="yellow", markup=False)
+        err.print(f"Warning: {note_text(warning)}", style="yellow", markup=False)
     say(
         f"Scored {run.account_count:,} accounts as of {run.as_of:%Y-%m-%d} (run {run.pk}): "
         f"{run.change_count:,} tier changes"

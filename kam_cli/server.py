@@ -1,4 +1,5 @@
-"""`kam serve`: gunicorn serving config.wsgi, with static files through whitenoise."""
+"""`kam serve`: gunicorn serving config.wsgi, with static files through whitenoise, and a
+task worker (`kam worker`) as a child process for the scoring runs queued meanwhile."""
 
 from __future__ import annotations
 
@@ -11,12 +12,20 @@ from gunicorn.app.base import BaseApplication
 
 from kam_cli.console import fail, note
 from kam_cli.runtime import require_ready_database
+from kam_cli.worker import task_worker
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")]
 PortOption = Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")]
 WorkersOption = Annotated[
     int | None,
     typer.Option(min=1, help="Worker processes (default: 2 per CPU core plus one, at most 9)."),
+]
+TaskWorkerOption = Annotated[
+    bool,
+    typer.Option(
+        "--worker/--no-worker",
+        help="Also run a task worker (kam worker) for scoring runs; it stops with the server.",
+    ),
 ]
 
 
@@ -65,26 +74,30 @@ def prepare_static_root() -> None:
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
-def run_server(host: str, port: int, workers: int | None) -> None:
-    """Serve until stopped. The database must be ready (callers check first)."""
+def run_server(host: str, port: int, workers: int | None, *, with_worker: bool = True) -> None:
+    """Serve until stopped, with a task worker unless `with_worker` is false. The database
+    must be ready (callers check first)."""
     from django.db import connections
 
     options = server_options(host, port, workers)
     prepare_static_root()
     # Workers are forked: they must not inherit the master's open database connection.
     connections.close_all()
-    note(
-        f"KAM at http://{host}:{port}/ ({options['workers']} workers; Ctrl+C stops)", style="green"
-    )
-    KamServer(options).run()
+    with task_worker(with_worker):
+        note(
+            f"KAM at http://{host}:{port}/ ({options['workers']} workers; Ctrl+C stops)",
+            style="green",
+        )
+        KamServer(options).run()
 
 
 def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     workers: WorkersOption = None,
+    worker: TaskWorkerOption = True,
 ) -> None:
-    """Run the web application and the API on a production server (gunicorn)."""
+    """Run the web application and the API (gunicorn) with a task worker for scoring runs."""
     require_ready_database()
     if host not in {"127.0.0.1", "localhost", "::1"}:
         from django.conf import settings
@@ -96,6 +109,6 @@ def serve(
                 style="yellow",
             )
     try:
-        run_server(host, port, workers)
+        run_server(host, port, workers, with_worker=worker)
     except OSError as exc:  # pragma: no cover - gunicorn reports bind errors itself
         fail(f"cannot listen on {host}:{port}: {exc}")

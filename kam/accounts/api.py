@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from kam.accounts.io import ACCOUNT_FIELDS, MONEY_MAX
 from kam.accounts.models import (
@@ -52,6 +53,8 @@ from kam.core.schemas import (
 )
 from kam.core.text import normalise_company_name
 from kam.dataio.records import current_values, validate_one
+from kam.insights.models import Lifecycle, Tier
+from kam.insights.services import rfm_segment_codes, with_value_results
 
 router = Router(tags=["accounts"])
 
@@ -174,6 +177,10 @@ class AccountPatch(AccountFields):
     name: Name = None
 
 
+def segment_enum(schema: dict[str, Any]) -> None:
+    schema["enum"] = rfm_segment_codes()
+
+
 class AccountFilters(PageParams):
     q: str | None = Field(
         None, max_length=200, pattern=NO_NUL, description="Part of the name, or the external_id."
@@ -183,6 +190,34 @@ class AccountFilters(PageParams):
     owner: str | None = Field(None, max_length=150, pattern=NO_NUL, description="Username.")
     ownership_type: OwnershipType | None = None
     status: AccountStatus | None = None
+    tier: Tier | None = Field(
+        None, description="Effective tier now: a tier set by hand, else the latest run's."
+    )
+    rfm_segment: str | None = Field(
+        None,
+        description="RFM segment in the latest successful scoring run.",
+        json_schema_extra=segment_enum,
+    )
+    r_score: int | None = Field(
+        None, ge=1, le=5, description="R score (1-5) in the latest successful scoring run."
+    )
+    f_score: int | None = Field(
+        None, ge=1, le=5, description="F score (1-5) in the latest successful scoring run."
+    )
+    m_score: int | None = Field(
+        None, ge=1, le=5, description="M score (1-5) in the latest successful scoring run."
+    )
+    lifecycle: Lifecycle | None = Field(
+        None, description="Lifecycle stage in the latest successful scoring run."
+    )
+
+    @field_validator("rfm_segment")
+    @classmethod
+    def known_segment(cls, value: str | None) -> str | None:
+        codes = rfm_segment_codes()
+        if value is not None and value not in codes:
+            raise ValueError(f"{value!r} is no RFM segment; expected one of {', '.join(codes)}")
+        return value
 
 
 def filter_accounts(rows: QuerySet[Account], filters: AccountFilters) -> QuerySet[Account]:
@@ -195,7 +230,15 @@ def filter_accounts(rows: QuerySet[Account], filters: AccountFilters) -> QuerySe
         "ownership_type": filters.ownership_type,
         "status": filters.status,
     }
-    return rows.filter(**{name: value for name, value in exact.items() if value is not None})
+    rows = rows.filter(**{name: value for name, value in exact.items() if value is not None})
+    return with_value_results(rows, **value_criteria(filters))
+
+
+def value_criteria(filters: AccountFilters) -> dict[str, Any]:
+    """The criteria on the latest scoring run's results that were given."""
+    names = ("tier", "rfm_segment", "r_score", "f_score", "m_score", "lifecycle")
+    given = {name: getattr(filters, name) for name in names}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def search(q: str) -> Q:

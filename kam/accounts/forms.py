@@ -19,7 +19,11 @@ from kam.core.views import (
     text_input,
     user_choices,
 )
+from kam.insights.models import Lifecycle, Tier
+from kam.insights.services import rfm_segment_codes, segment_name, with_value_results
 
+#: The filters on the results of the latest scoring run (kam.insights).
+VALUE_FILTERS = ("tier", "rfm_segment", "r_score", "f_score", "m_score", "lifecycle")
 ACCOUNT_SORTS = {
     "name": "name",
     "industry": "industry",
@@ -36,6 +40,22 @@ class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 def any_of(label: Any, choices: Any) -> list[tuple[str, Any]]:
     return [("", label), *choices]
+
+
+def segment_choices() -> list[tuple[str, Any]]:
+    """The RFM segments, named in the language of the page (so built when shown)."""
+    return any_of(_("All segments"), [(code, segment_name(code)) for code in rfm_segment_codes()])
+
+
+def score_field(label: Any) -> forms.TypedChoiceField:
+    """An R, F or M score of the latest scoring run, 1 to 5."""
+    return forms.TypedChoiceField(
+        label=label,
+        required=False,
+        choices=any_of(_("Any"), [(str(n), str(n)) for n in range(1, 6)]),
+        coerce=int,
+        empty_value=None,
+    )
 
 
 class AccountFilterForm(forms.Form):
@@ -71,6 +91,18 @@ class AccountFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=any_of(_("All statuses"), AccountStatus.choices)
     )
+    tier = forms.ChoiceField(
+        label=_("Tier"), required=False, choices=any_of(_("All tiers"), Tier.choices)
+    )
+    rfm_segment = forms.ChoiceField(label=_("RFM segment"), required=False, choices=segment_choices)
+    r_score = score_field(_("R score"))
+    f_score = score_field(_("F score"))
+    m_score = score_field(_("M score"))
+    lifecycle = forms.ChoiceField(
+        label=_("Lifecycle stage"),
+        required=False,
+        choices=any_of(_("All stages"), Lifecycle.choices),
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput())
 
     def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
@@ -90,7 +122,16 @@ class AccountFilterForm(forms.Form):
             accounts = accounts.filter(region=data["region"])
         if data.get("owner"):
             accounts = accounts.filter(owner=data["owner"])
-        return accounts
+        return with_value_results(accounts, **self.value_criteria())
+
+    def value_criteria(self) -> dict[str, Any]:
+        """The valid criteria on the results of the latest scoring run that were given."""
+        data = self.cleaned_data
+        return {name: data[name] for name in VALUE_FILTERS if data.get(name) not in (None, "")}
+
+    def uses_value_filters(self) -> bool:
+        """Whether any criterion on the scoring results was given (valid or not)."""
+        return any(self.data.get(name) for name in VALUE_FILTERS)
 
 
 def search_filter(text: str) -> Q:

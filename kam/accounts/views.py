@@ -3,6 +3,8 @@ with its hierarchy, buying centre, transactions and history, and the editor."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.db.models import Count, ProtectedError, QuerySet, Sum
 from django.http import HttpResponse
@@ -40,7 +42,8 @@ from kam.core.views import (
     sort_rows,
 )
 from kam.dataio.records import current_values
-from kam.insights.services import account_value_context
+from kam.insights.models import Tier
+from kam.insights.services import account_value_context, latest_run
 from kam.transactions.services import visible_orders, visible_payments
 
 RECENT_ROWS = 50
@@ -61,14 +64,27 @@ def account_list(request: AuthedRequest) -> HttpResponse:
     form = filter_form(request, accounts)
     rows = form.filter(accounts).select_related("owner", "region").prefetch_related("tags")
     rows, sort = sort_rows(rows, form.cleaned_data.get("sort") or "", ACCOUNT_SORTS, "name")
+    page = paginate(request, rows)
+    label_tiers(page.object_list)
     context = {
         "form": form,
-        "page": paginate(request, rows),
+        "page": page,
         "sort": sort,
         "can_write": not request.user.is_read_only,
+        "no_scoring_run": bool(
+            form.uses_value_filters() and not page.object_list and latest_run() is None
+        ),
     }
     template = list_template(request, "accounts/list.html", "accounts/_results.html")
     return render(request, template, context)
+
+
+def label_tiers(accounts: Iterable[Account]) -> None:
+    """Name the effective tier (with_value_results' annotation) of each listed account."""
+    labels = dict(Tier.choices)
+    for account in accounts:
+        tier = getattr(account, "effective_tier", None) or ""
+        account.effective_tier_label = labels.get(tier, tier)  # type: ignore[attr-defined]
 
 
 @login_required

@@ -1,8 +1,8 @@
 """Value insights in the REST API (VAL-4, VAL-6): an account's scores and tier history,
 the portfolio summary, and scoring runs.
 
-A scoring run started here runs inside the request (there is no task worker yet): the
-answer comes when the run has finished, with status succeeded or failed.
+A scoring run started here is queued for the task worker (`kam worker`): the answer is
+202 with the queued run, and GET /scoring-runs/{id} tells when it has finished.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
 
 from kam.accounts.services import get_account_for_user
 from kam.core.api import actor
@@ -27,18 +28,21 @@ from kam.insights.models import (
     TierChange,
     TimeUnit,
 )
+from kam.insights.notes import render_notes
 from kam.insights.services import (
+    RunInProgress,
     active_override,
     is_director,
     latest_score,
     portfolio_summary,
-    run_scoring,
+    queue_scoring_run,
     tier_history,
 )
 
 router = Router(tags=["insights"])
 
-ERRORS_START = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+# 409: a run is queued or running already.
+ERRORS_START = {401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class ScoringRunOut(Schema):
@@ -62,6 +66,10 @@ class ScoringRunOut(Schema):
         "for callers who do not see every account."
     )
     clv_params: dict[str, Any] = Field(description="Fitted parameters and standard errors.")
+
+    @staticmethod
+    def resolve_warnings(run: ScoringRun) -> list[str]:
+        return render_notes(run.warnings)  # in the request's language
 
 
 class ScoreOut(Schema):
@@ -201,22 +209,37 @@ def portfolio(request: HttpRequest) -> dict[str, Any]:
 
 @router.post(
     "/scoring-runs",
-    response={201: ScoringRunOut, **ERRORS_START},
-    summary="Score the whole book now (directors and administrators)",
-    description="Runs inside the request and answers when it has finished; a run that "
-    "fails answers 201 too, with status 'failed' and the error.",
+    response={202: ScoringRunOut, **ERRORS_START},
+    summary="Queue a scoring of the whole book (directors and administrators)",
+    description="Queues the run for the task worker and answers 202 with it (status "
+    "'queued'); poll GET /api/scoring-runs/{id} until its status is 'succeeded' or 'failed' "
+    "(with the error). One run at a time: 409 while another is queued or running. With "
+    "KAM_TASKS_BACKEND=immediate the run has finished when the answer comes.",
 )
 def start_scoring_run(request: HttpRequest) -> Status[ScoringRun]:
     user = actor(request)
     if not is_director(user):
         raise PermissionDenied("only directors and administrators start scoring runs")
-    return Status(201, run_scoring(actor=user))
+    try:
+        run = queue_scoring_run(actor=user)
+    except RunInProgress as busy:
+        raise HttpError(409, busy_message(busy.run)) from None
+    return Status(202, shown_run(user, run))
+
+
+def busy_message(run: ScoringRun) -> str:
+    return (
+        f"Scoring run {run.pk} is {run.status}; wait until it has finished "
+        f"(GET /api/scoring-runs/{run.pk})."
+    )
 
 
 @router.get(
     "/scoring-runs/{run_id}",
     response={200: ScoringRunOut, **ERRORS_ONE},
     summary="One scoring run and its status",
+    description="The status is 'queued' until the task worker starts the run, then "
+    "'running', then 'succeeded' or 'failed' (see error).",
 )
 def read_scoring_run(request: HttpRequest, run_id: RecordId) -> ScoringRun:
     user = actor(request)

@@ -12,12 +12,13 @@ import logging
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal, cast
 
 import pandas as pd
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -42,6 +43,7 @@ from kam.insights.models import (
     TierOverride,
     TimeUnit,
 )
+from kam.insights.notes import note_record, render_notes
 from kam.transactions.models import Order, Payment
 
 log = logging.getLogger(__name__)
@@ -191,24 +193,113 @@ def score_book(run: ScoringRun, settings: ScoringSettings, orders: pd.DataFrame)
     )
 
 
-def run_scoring(*, actor: User | None, as_of: dt.date | None = None) -> ScoringRun:
-    """Score every account with orders as of a date; store the snapshot and update tiers.
+IN_PROGRESS = (RunStatus.QUEUED, RunStatus.RUNNING)
 
-    The run row is saved first (status running), so a failure is recorded: a failed run
-    keeps status 'failed' and the error, and writes no scores and no tier changes.
-    """
+
+class RunInProgress(Exception):
+    """Another scoring run is queued or running: runs are queued one at a time."""
+
+    def __init__(self, run: ScoringRun) -> None:
+        self.run = run
+        super().__init__(f"scoring run {run.pk} is already {run.status}")
+
+
+def run_in_progress() -> ScoringRun | None:
+    """The latest run that is queued or running, if any."""
+    return ScoringRun.objects.filter(status__in=IN_PROGRESS).order_by("-pk").first()
+
+
+def take_settings(run: ScoringRun, settings: ScoringSettings) -> None:
+    """Record on the run the settings it scores with."""
+    run.time_unit = settings.time_unit
+    run.horizon = settings.horizon
+    run.discount_rate = settings.discount_rate
+    run.config = run_settings(settings)
+
+
+def new_run(
+    *, actor: User | None, as_of: dt.date | None, status: str, settings: ScoringSettings
+) -> ScoringRun:
+    run = ScoringRun(
+        actor=actor if actor is not None and actor.pk else None,
+        status=status,
+        as_of=as_of or timezone.localdate(),
+    )
+    take_settings(run, settings)
+    run.save()
+    return run
+
+
+def run_scoring(*, actor: User | None, as_of: dt.date | None = None) -> ScoringRun:
+    """Score every account with orders as of a date, now and in this process (the command
+    line and the demo): store the snapshot, update tiers, return the finished run."""
     if actor is not None:
         require_writer(actor)
     settings = ScoringSettings.load()
-    run = ScoringRun.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
-        status=RunStatus.RUNNING,
-        as_of=as_of or timezone.localdate(),
-        time_unit=settings.time_unit,
-        horizon=settings.horizon,
-        discount_rate=settings.discount_rate,
-        config=run_settings(settings),
-    )
+    run = new_run(actor=actor, as_of=as_of, status=RunStatus.RUNNING, settings=settings)
+    return score_run(run, settings)
+
+
+def queue_scoring_run(*, actor: User, as_of: dt.date | None = None) -> ScoringRun:
+    """Queue a scoring run for the task worker and return it (status queued).
+
+    RunInProgress while another run is queued or running. The task is enqueued when the
+    run is committed, so the worker never looks for a run it cannot see yet.
+    """
+    require_writer(actor)
+    with transaction.atomic():
+        settings = ScoringSettings.load()
+        # Two directors clicking at once: the second waits here, then sees the first run.
+        ScoringSettings.objects.select_for_update().filter(pk=settings.pk).first()
+        busy = run_in_progress()
+        if busy is not None:
+            raise RunInProgress(busy)
+        run = new_run(actor=actor, as_of=as_of, status=RunStatus.QUEUED, settings=settings)
+        transaction.on_commit(partial(enqueue_run, run.pk))
+    run.refresh_from_db()  # with the immediate backend the run has finished already
+    return run
+
+
+def enqueue_run(run_id: int) -> None:
+    """Hand the run to the task backend. A run the backend refuses fails at once instead
+    of staying queued for ever."""
+    from kam.insights.tasks import score_queued_run
+
+    try:
+        score_queued_run.enqueue(run_id)
+    except Exception as exc:
+        log.exception("scoring run %s could not be queued", run_id)
+        record_failure(ScoringRun.objects.get(pk=run_id), exc)
+
+
+def execute_queued_run(run_id: int) -> ScoringRun | None:
+    """The task's work: start the queued run and score it. None when the run is no longer
+    queued (it has run already, or someone failed it by hand)."""
+    with transaction.atomic():
+        run = (
+            ScoringRun.objects.select_for_update()
+            .filter(pk=run_id, status=RunStatus.QUEUED)
+            .first()
+        )
+        if run is None:
+            log.warning("scoring run %s is not queued; nothing to do", run_id)
+            return None
+        settings = ScoringSettings.load()
+        # The settings in force when it starts are the ones the engine gets.
+        take_settings(run, settings)
+        run.status = RunStatus.RUNNING
+        run.started_at = timezone.now()  # until now: when it was queued
+        run.save()
+    return score_run(run, settings)
+
+
+def score_run(run: ScoringRun, settings: ScoringSettings) -> ScoringRun:
+    """Score the whole book for a running run; store the snapshot and update tiers.
+
+    A failed run keeps status 'failed' and the error, and writes no scores and no tier
+    changes. So does an interrupted one (Ctrl+C, a worker stopped at once), which then
+    goes on being interrupted.
+    """
     try:
         orders = orders_frame()
         run.order_count = len(orders)
@@ -221,14 +312,26 @@ def run_scoring(*, actor: User | None, as_of: dt.date | None = None) -> ScoringR
             store_result(run, result)
     except Exception as exc:  # a failed run is a result to show, not a crash
         log.exception("scoring run %s failed", run.pk)
-        run.status = RunStatus.FAILED
-        run.account_count = run.change_count = 0
-        run.warnings, run.pareto, run.clv_params = [], {}, {}
-        run.error = f"{type(exc).__name__}: {exc}"
-        run.finished_at = timezone.now()
-        run.save()
-        return run
+        record_failure(run, exc)
+    except BaseException as exc:  # a run left 'running' would block every later run
+        record_failure(run, exc)
+        raise
     return run
+
+
+def record_failure(run: ScoringRun, exc: BaseException) -> None:
+    run.status = RunStatus.FAILED
+    run.account_count = run.change_count = 0
+    run.warnings, run.pareto, run.clv_params = [], {}, {}
+    run.error = failure_text(exc)
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def failure_text(exc: BaseException) -> str:
+    if isinstance(exc, Exception):
+        return f"{type(exc).__name__}: {exc}"
+    return f"interrupted before it finished ({type(exc).__name__})"
 
 
 def store_result(run: ScoringRun, result: Any) -> None:
@@ -242,7 +345,7 @@ def store_result(run: ScoringRun, result: Any) -> None:
     AccountScore.objects.bulk_create(scores, batch_size=1000)
     run.change_count = record_tier_changes(run, {s.account_id: s.tier for s in scores})
     run.account_count = len(scores)
-    run.warnings = [str(w) for w in getattr(result, "warnings", [])]
+    run.warnings = [note_record(w) for w in getattr(result, "warnings", [])]
     run.pareto = pareto_summary(getattr(result, "pareto", None))
     run.clv_params = clv_summary(getattr(result, "clv", None))
     run.status = RunStatus.SUCCEEDED
@@ -660,7 +763,7 @@ class Portfolio:
     movements: list[TierChange] = field(default_factory=list)
     upgrades: int = 0
     downgrades: int = 0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # in the active language
 
 
 def visible_scores(user: User, run: ScoringRun) -> QuerySet[AccountScore]:
@@ -705,7 +808,7 @@ def portfolio_summary(user: User) -> Portfolio:
     summary.movements = list(tier_movements(user, run)[:50])
     directions = Counter(m.direction for m in summary.movements)
     summary.upgrades, summary.downgrades = directions["up"], directions["down"]
-    summary.warnings = list(run.warnings)
+    summary.warnings = render_notes(run.warnings)
     return summary
 
 
@@ -726,32 +829,140 @@ class RfmCell:
     f: int
     accounts: int = 0
     revenue: float = 0.0
+    segment_code: str = ""
     segment: str = ""
     heat: float = 0.0
 
 
+@dataclass
+class RfmSegmentTotal:
+    code: str
+    name: str
+    accounts: int = 0
+    revenue: float = 0.0
+
+
 def rfm_grid(user: User) -> tuple[ScoringRun | None, list[list[RfmCell]]]:
-    """R (rows, 5 at the top) by F (columns) counts and revenue of the visible accounts."""
+    """R (rows, 5 at the top) by F (columns) counts and revenue of the visible accounts.
+
+    Counted in the database: one grouped query, whatever the size of the book.
+    """
     from kam_analytics.models.rfm import RFM_GRID
 
     run = latest_run()
     grid = [
-        [RfmCell(r, f, segment=RFM_GRID[r][f - 1]) for f in range(1, 6)] for r in range(5, 0, -1)
+        [RfmCell(r, f, segment_code=RFM_GRID[r][f - 1]) for f in range(1, 6)]
+        for r in range(5, 0, -1)
     ]
+    for row in grid:
+        for cell in row:
+            cell.segment = segment_name(cell.segment_code)
     if run is None:
         return None, grid
-    for score in visible_scores(user, run).filter(r_score__isnull=False, f_score__isnull=False):
-        r, f = score.r_score or 1, score.f_score or 1
-        if 1 <= r <= 5 and 1 <= f <= 5:
-            cell = grid[5 - r][f - 1]
-            cell.accounts += 1
-            cell.revenue += score.total_revenue
+    cells = (
+        visible_scores(user, run)
+        .filter(r_score__range=(1, 5), f_score__range=(1, 5))
+        .values("r_score", "f_score")
+        .annotate(accounts=Count("id"), revenue=Sum("total_revenue"))
+        .order_by()
+    )
+    for found in cells:
+        r, f = int(found["r_score"] or 1), int(found["f_score"] or 1)  # not null: filtered
+        cell = grid[5 - r][f - 1]
+        cell.accounts = found["accounts"]
+        cell.revenue = float(found["revenue"] or 0.0)
     most = max((c.accounts for row in grid for c in row), default=0)
     for row in grid:
         for cell in row:
             cell.heat = round(cell.accounts / most, 2) if most else 0.0
-            cell.segment = segment_name(cell.segment)
     return run, grid
+
+
+def rfm_segment_totals(user: User, run: ScoringRun | None) -> list[RfmSegmentTotal]:
+    """Accounts and revenue per named RFM segment among the visible accounts of ``run``.
+
+    Every segment is listed (with zeros where it is empty), in the engine's order.
+    """
+    from kam_analytics.models.rfm import RFM_SEGMENTS
+
+    totals = {code: RfmSegmentTotal(code, segment_name(code)) for code in RFM_SEGMENTS}
+    if run is None:
+        return list(totals.values())
+    found = (
+        visible_scores(user, run)
+        .exclude(rfm_segment="")
+        .values("rfm_segment")
+        .annotate(accounts=Count("id"), revenue=Sum("total_revenue"))
+        .order_by()
+    )
+    for row in found:
+        total = totals.setdefault(
+            row["rfm_segment"], RfmSegmentTotal(row["rfm_segment"], row["rfm_segment"])
+        )
+        total.accounts = row["accounts"]
+        total.revenue = float(row["revenue"] or 0.0)
+    return list(totals.values())
+
+
+def with_value_results(
+    accounts: QuerySet[Account],
+    *,
+    tier: str = "",
+    rfm_segment: str = "",
+    r_score: int | None = None,
+    f_score: int | None = None,
+    m_score: int | None = None,
+    lifecycle: str = "",
+) -> QuerySet[Account]:
+    """`accounts` with their effective tier now (`effective_tier`: the active override,
+    else the computed tier of the latest successful run; None when neither), narrowed to
+    those that match every criterion given (empty or None: no criterion).
+
+    An active override wins over the computed tier, as in `current_tier`; the computed
+    tier, the scores, the segment and the lifecycle stage are those of the latest
+    successful run. It is all subqueries on that run's scores and on the active
+    overrides: no extra query, no ids loaded. Without a successful run a score criterion
+    matches nothing (a tier still matches the tiers set by hand).
+    """
+    from django.db.models import Q
+    from django.db.models.functions import Coalesce
+
+    run = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-pk").values("pk")[:1]
+    scores = AccountScore.objects.filter(run_id=Subquery(run)).order_by()
+    overrides = TierOverride.objects.filter(cleared_at__isnull=True).order_by()
+    accounts = accounts.annotate(
+        effective_tier=Coalesce(
+            Subquery(overrides.filter(account=OuterRef("pk")).values("tier")[:1]),
+            Subquery(scores.filter(account=OuterRef("pk")).values("tier")[:1]),
+        )
+    )
+    if tier:
+        computed = scores.filter(tier=tier).exclude(account_id__in=overrides.values("account_id"))
+        accounts = accounts.filter(
+            Q(pk__in=overrides.filter(tier=tier).values("account_id"))
+            | Q(pk__in=computed.values("account_id"))
+        )
+    measured = {
+        name: value
+        for name, value in (
+            ("rfm_segment", rfm_segment),
+            ("r_score", r_score),
+            ("f_score", f_score),
+            ("m_score", m_score),
+            ("lifecycle", lifecycle),
+        )
+        if value not in (None, "")
+    }
+    if measured:
+        accounts = accounts.filter(pk__in=scores.filter(**measured).values("account_id"))
+    return accounts
+
+
+def rfm_segment_codes() -> list[str]:
+    """The codes of the RFM segments, best first (names: `segment_name`)."""
+    from kam_analytics.models.rfm import RFM_SEGMENTS
+
+    return list(RFM_SEGMENTS)
 
 
 # --- the writes ---------------------------------------------------------------------------

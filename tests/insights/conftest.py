@@ -7,6 +7,9 @@ the real engine (kam_analytics.pipeline) end to end.
 from __future__ import annotations
 
 import datetime as dt
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -91,3 +94,30 @@ def book(cast: Cast) -> Cast:
         if week % 8 == 0:
             add_order(cast.alice_steel, day, "1000")
     return cast
+
+
+@contextmanager
+def signals_kept() -> Iterator[None]:
+    """db_worker installs its own SIGINT/SIGTERM handlers; put the test process's back."""
+    names = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+    saved = {name: signal.getsignal(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in saved.items():
+            signal.signal(name, handler)
+
+
+def run_worker() -> None:
+    """The task worker, in this process, until the queue is empty (db_worker --batch).
+
+    Tests that call it use django_db(transaction=True): the worker checks its connection
+    between tasks as a real one does, which a test wrapped in a transaction cannot survive
+    (on PostgreSQL).
+    """
+    from django.core.management import call_command
+
+    with signals_kept():
+        call_command(
+            "db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0
+        )

@@ -19,6 +19,7 @@ def test_it_scores_the_database_and_stores_a_snapshot(book: Cast, engine: FakeEn
     assert (run.status, run.actor, str(run.as_of)) == (RunStatus.SUCCEEDED, book.dora, "2025-12-31")
     assert AccountScore.objects.filter(run=run).count() == 3
     assert "Scored 3 accounts as of 2025-12-31" in result.output
+    assert "Warning: Too few repeat buyers." in result.output  # the stored English text
 
 
 def test_it_exits_1_when_scoring_fails(book: Cast, engine: FakeEngine) -> None:

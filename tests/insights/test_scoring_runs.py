@@ -23,7 +23,7 @@ def test_it_stores_scores_and_tiers_for_every_account_with_orders(
     assert run.status == RunStatus.SUCCEEDED
     assert run.account_count == 3
     assert run.as_of == AS_OF
-    assert run.warnings == ["Too few repeat buyers."]
+    assert run.warnings == [{"code": "", "params": {}, "text": "Too few repeat buyers."}]
     scores = {s.account_id: s for s in AccountScore.objects.filter(run=run)}
     assert set(scores) == {book.alice_steel.pk, book.bob_mining.pk, book.shared_telecom.pk}
     assert scores[book.bob_mining.pk].breakdown == {"clv": 0.8, "volume": 0.6}

@@ -51,16 +51,32 @@ def test_it_sums_the_callers_portfolio(book: Cast, engine: FakeEngine) -> None:
     assert hers["run"]["status"] == "succeeded"
 
 
-def test_it_starts_a_run_and_reports_its_status(book: Cast, engine: FakeEngine) -> None:
+def test_it_queues_a_run_and_reports_its_status(book: Cast, engine: FakeEngine) -> None:
     status, run = call(book.dora, "post", "/api/scoring-runs")
-    assert status == 201
-    assert run["status"] == "succeeded"
-    assert run["account_count"] == 3
+    assert status == 202
+    assert (run["status"], run["account_count"], run["finished_at"]) == ("queued", 0, None)
     status, again = call(book.alice, "get", f"/api/scoring-runs/{run['id']}")
-    assert (status, again["id"]) == (200, run["id"])
-    status, _ = call(book.alice, "post", "/api/scoring-runs")
-    assert status == 403
+    assert (status, again["id"], again["status"]) == (200, run["id"], "queued")
     assert call(book.dora, "get", "/api/scoring-runs/999999")[0] == 404
+    assert engine.calls == 0
+
+
+def test_it_refuses_a_second_run_while_one_is_queued(book: Cast, engine: FakeEngine) -> None:
+    _, first = call(book.dora, "post", "/api/scoring-runs")
+    status, body = call(book.root, "post", "/api/scoring-runs")
+    assert status == 409
+    assert body["code"] == "conflict"
+    assert body["message"] == (
+        f"Scoring run {first['id']} is queued; wait until it has finished "
+        f"(GET /api/scoring-runs/{first['id']})."
+    )
+
+
+def test_it_lets_only_directors_and_administrators_start_a_run(cast: Cast) -> None:
+    for user in (cast.alice, cast.mary, cast.ann):
+        status, body = call(user, "post", "/api/scoring-runs")
+        assert (status, body["code"]) == (403, "forbidden")
+    assert call(cast.root, "post", "/api/scoring-runs")[0] == 202
 
 
 def test_it_keeps_the_whole_books_concentration_from_account_managers(
