@@ -462,7 +462,9 @@ def _expected_if_alive(
     w_b = np.exp(big_b * log_w)
     g = _one_minus_w_pow_over_b(big_b, log_w)
     head = c * g
-    series, abs_series, settled = _euler_series(big_a, a, c, z, scale=np.abs(head) / w_b)
+    with np.errstate(divide="ignore", over="ignore"):  # w^B = 0: an infinite scale is right
+        scale = np.abs(head) / w_b
+    series, abs_series, settled = _euler_series(big_a, a, c, z, scale=scale)
     value = head - w_b * series
     condition = (np.abs(head) + w_b * abs_series) / np.maximum(np.abs(value), 1e-300)
     cancelled = settled & ((condition > _MAX_CONDITION) | ~np.isfinite(value))
