@@ -25,6 +25,9 @@ from kam.core.api import router as core_router
 from kam.core.tokens import SessionAuth, TokenAuth
 from kam.dataio.records import ExternalIdTaken, RecordInvalid
 from kam.insights.api import router as insights_router
+from kam.risk.api import router as risk_router
+from kam.segments.api import router as segments_router
+from kam.segments.api import strategies_router
 from kam.transactions.api import orders_router, payments_router
 
 DESCRIPTION = """\
@@ -201,6 +204,9 @@ api.add_router("/contacts", contacts_router)
 api.add_router("/orders", orders_router)
 api.add_router("/payments", payments_router)
 api.add_router("", insights_router)
+api.add_router("", risk_router)
+api.add_router("/segments", segments_router)
+api.add_router("/strategies", strategies_router)
 
 
 def openapi_document() -> str:

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "kam.transactions",
     "kam.dataio",
     "kam.insights",
+    "kam.segments",
+    "kam.risk",
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,7 @@ urlpatterns = [
     path("transactions/", include("kam.transactions.urls")),
     path("data/", include("kam.dataio.urls")),
     path("insights/", include("kam.insights.urls")),
+    path("segments/", include("kam.segments.urls")),
+    path("risk/", include("kam.risk.urls")),
     path("", include("kam.core.urls")),
 ]

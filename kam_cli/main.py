@@ -7,7 +7,9 @@ import typer
 from kam_cli.admin import init, user_app
 from kam_cli.data import export_command, import_command
 from kam_cli.demo import demo
+from kam_cli.risk import risk_app
 from kam_cli.score import clv_app, score_command
+from kam_cli.segment import segment_app
 from kam_cli.server import serve
 from kam_cli.worker import worker
 
@@ -27,6 +29,8 @@ app.command("demo")(demo)
 app.command("score")(score_command)
 app.add_typer(user_app, name="user")
 app.add_typer(clv_app, name="clv")
+app.add_typer(segment_app, name="segment")
+app.add_typer(risk_app, name="risk")
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ from kam.core.views import (
 from kam.dataio.records import current_values
 from kam.insights.models import Tier
 from kam.insights.services import account_value_context, latest_run
+from kam.risk.services import account_risk_context
 from kam.transactions.services import visible_orders, visible_payments
 
 RECENT_ROWS = 50
@@ -132,6 +133,7 @@ def account_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "recent_rows": RECENT_ROWS,
     }
     context.update(account_value_context(user, account))
+    context.update(account_risk_context(user, account))
     return render(request, "accounts/detail.html", context)
 
 

@@ -44,6 +44,7 @@ from kam.insights.models import (
     TimeUnit,
 )
 from kam.insights.notes import note_record, render_notes
+from kam.insights.risk import scoring_succeeded
 from kam.transactions.models import Order, Payment
 
 log = logging.getLogger(__name__)
@@ -316,6 +317,8 @@ def score_run(run: ScoringRun, settings: ScoringSettings) -> ScoringRun:
     except BaseException as exc:  # a run left 'running' would block every later run
         record_failure(run, exc)
         raise
+    if run.status == RunStatus.SUCCEEDED:  # kam.risk checks the risks as of its date
+        scoring_succeeded.send_robust(sender=ScoringRun, run=run)
     return run
 
 

@@ -22,12 +22,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 
+import tests.segments.schemathesis_hooks  # noqa: F401  (what the schema cannot say about segments)
 from config.wsgi import application
 from kam.accounts.models import Account
 from kam.contacts.models import Contact
 from kam.core.models import Role, User
 from kam.core.tokens import issue_token
 from kam.insights.models import ScoringRun
+from kam.segments.models import Segment
 from kam.transactions.models import Order, Payment
 from tests.conftest import Cast
 
@@ -173,6 +175,7 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         # would answer this scenario's POST /scoring-runs with 409 instead of 202: the
         # scenarios would no longer be independent (Hypothesis calls that flaky).
         ScoringRun.objects.all().delete()
+        Segment.objects.all().delete()  # a list or an id would answer differently otherwise
 
     def before_call(self, case: schemathesis.Case) -> None:
         ids = reference_ids()

@@ -1,0 +1,455 @@
+"""The risk signals of the whole book, from the application's data (RISK-1, 2, 4, 5).
+
+The bridge between the ORM and the risk models of `kam_analytics` (churn, credit,
+relationship, order anomalies): it builds their input frames from the database, calls
+them and hands back plain per-account figures. `kam.risk` stores them as dated snapshots
+and shows them; it never imports `kam_analytics` itself (docs/architecture.md).
+
+Customer ids go to the models as text (the account's primary key), as the models key
+their frames by text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.dispatch import Signal
+
+from kam.accounts.models import Account
+from kam.contacts.models import Contact, Familiarity
+from kam.transactions.models import Order, Payment
+
+log = logging.getLogger(__name__)
+
+#: Sent by `kam.insights.services.score_run` when a scoring run has succeeded and its
+#: snapshot is stored (keyword argument ``run``); `kam.risk` checks the risks then.
+scoring_succeeded = Signal()
+
+#: Revenue at stake: what the account brought in over the last 12 months.
+REVENUE_DAYS = 365
+#: Order anomalies count when the order is at most this old.
+ANOMALY_DAYS = 90
+#: The most recent anomalies whose reasons are kept per account.
+ANOMALY_REASONS = 3
+#: The churn outcome window (days): no purchase in it = churned (ChurnSettings' default).
+CHURN_WINDOW_DAYS = 180
+
+
+# --- the input frames -----------------------------------------------------------------
+
+
+def orders_frame(as_of: dt.date | None = None) -> pd.DataFrame:
+    """customer_id (text), date, amount, order_id, discount_rate (NaN when not given) of
+    every order, up to ``as_of`` when given."""
+    rows = Order.objects.all()
+    if as_of is not None:
+        rows = rows.filter(order_date__lte=as_of)
+    records = list(
+        rows.order_by("pk").values_list("account_id", "order_date", "amount", "pk", "discount_rate")
+    )
+    frame = pd.DataFrame.from_records(
+        records, columns=["customer_id", "date", "amount", "order_id", "discount_rate"]
+    )
+    frame["customer_id"] = frame["customer_id"].astype("int64").astype(str)
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["amount"] = frame["amount"].astype("float64")
+    frame["order_id"] = frame["order_id"].astype("int64")
+    frame["discount_rate"] = pd.to_numeric(frame["discount_rate"], errors="coerce").astype(
+        "float64"
+    )
+    return frame
+
+
+def payments_frame() -> pd.DataFrame:
+    """customer_id (text), due_date, paid_date (NaT while unpaid), amount of every payment."""
+    records = list(
+        Payment.objects.order_by("pk").values_list("account_id", "due_date", "paid_date", "amount")
+    )
+    frame = pd.DataFrame.from_records(
+        records, columns=["customer_id", "due_date", "paid_date", "amount"]
+    )
+    frame["customer_id"] = frame["customer_id"].astype("int64").astype(str)
+    frame["due_date"] = pd.to_datetime(frame["due_date"])
+    frame["paid_date"] = pd.to_datetime(frame["paid_date"])
+    frame["amount"] = frame["amount"].astype("float64")
+    return frame
+
+
+def credit_limits_frame() -> pd.DataFrame:
+    """customer_id (text) and credit_limit of the accounts that have a limit."""
+    records = list(
+        Account.objects.filter(credit_limit__isnull=False).values_list("pk", "credit_limit")
+    )
+    frame = pd.DataFrame.from_records(records, columns=["customer_id", "credit_limit"])
+    frame["customer_id"] = frame["customer_id"].astype("int64").astype(str)
+    frame["credit_limit"] = frame["credit_limit"].astype("float64")
+    return frame
+
+
+def contacts_frame(as_of: dt.date) -> pd.DataFrame:
+    """The buying centre of every account: account_id (text), contact_id, buying_role,
+    stance, is_active and last_met.
+
+    Contacts carry no meeting dates yet (visits will come with the activities): a contact
+    whose familiarity is above "not met" counts as met on ``as_of``, one not met as never
+    met.
+    """
+    records = list(
+        Contact.objects.order_by("pk").values_list(
+            "account_id", "pk", "buying_role", "stance", "is_active", "familiarity"
+        )
+    )
+    frame = pd.DataFrame.from_records(
+        records,
+        columns=["account_id", "contact_id", "buying_role", "stance", "is_active", "familiarity"],
+    )
+    frame["account_id"] = frame["account_id"].astype("int64").astype(str)
+    met = frame["familiarity"].astype("int64") > Familiarity.UNKNOWN
+    frame["last_met"] = pd.Series(pd.Timestamp(as_of), index=frame.index).where(met)
+    frame["last_met"] = frame["last_met"].astype("datetime64[ns]")
+    frame["is_active"] = frame["is_active"].astype(bool)
+    return frame.drop(columns="familiarity")
+
+
+def owners_frame() -> pd.DataFrame:
+    """account_id (text) and owner_active of every account."""
+    records = list(Account.objects.order_by("pk").values_list("pk", "owner__is_active"))
+    frame = pd.DataFrame.from_records(records, columns=["account_id", "owner_active"])
+    frame["account_id"] = frame["account_id"].astype("int64").astype(str)
+    frame["owner_active"] = frame["owner_active"].astype(bool)
+    return frame
+
+
+def payment_behaviour(payments: pd.DataFrame) -> Callable[[dt.date], pd.DataFrame | None]:
+    """The churn model's payment columns as of any date (a function, so that the model
+    trained at an earlier cut-off sees the payments as they were then):
+
+    * ``payment_mean_days_late``: the days late of the payments due by the date, weighted
+      by amount, as the payment criterion of the score counts them;
+    * ``payment_overdue_share``: the share of the amount due by the date that was still
+      unpaid on it.
+    """
+    from kam_analytics.models.scoring import payment_record
+
+    def at(day: dt.date) -> pd.DataFrame | None:
+        stamp = pd.Timestamp(day)
+        due = payments.loc[payments["due_date"] <= stamp]
+        if due.empty:
+            return None
+        ids = pd.Index(sorted(due["customer_id"].unique()))
+        record = payment_record(due, ids, as_of=day)
+        unpaid = due["paid_date"].isna() | (due["paid_date"] > stamp)
+        late = due["due_date"] < stamp
+        amount = due["amount"].clip(lower=0.0)
+        owed = amount.groupby(due["customer_id"]).sum().reindex(ids)
+        overdue = amount.where(unpaid & late, 0.0).groupby(due["customer_id"]).sum().reindex(ids)
+        share = (overdue / owed).where(owed > 0)
+        return pd.DataFrame(
+            {
+                "customer_id": ids.to_numpy(),
+                "payment_mean_days_late": record.mean_days_late,
+                "payment_overdue_share": share.to_numpy(),
+            }
+        )
+
+    return at
+
+
+# --- the signals of one account -------------------------------------------------------
+
+
+def number(value: Any) -> float | None:
+    """A finite float, or None (NaN, infinity, missing)."""
+    try:
+        found = float(value)
+    except (TypeError, ValueError):
+        return None
+    return found if math.isfinite(found) else None
+
+
+def plain(value: Any) -> Any:
+    """The models' figures as JSON values: whole numbers stay whole, NaN becomes None."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return number(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return [plain(row) for row in value.to_dict("records")]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def texts(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    if hasattr(value, "tolist"):
+        return [str(item) for item in value.tolist()]
+    return []
+
+
+@dataclass
+class Signals:
+    """What the risk models said about one account; a part is None when it was not
+    checked (no orders for churn, no payments and no limit for credit)."""
+
+    account_id: int
+    revenue_12m: float = 0.0
+    churn: dict[str, Any] | None = None
+    credit: dict[str, Any] | None = None
+    relationship: dict[str, Any] | None = None
+    anomalies: dict[str, Any] = field(
+        default_factory=lambda: {"count": 0, "latest": None, "reasons_en": [], "reasons_zh": []}
+    )
+
+
+@dataclass
+class BookRisk:
+    """The risk signals of every account as of a date, with the models' warnings (as
+    `kam.insights.notes.note_record` stores them) and the churn model's figures."""
+
+    as_of: dt.date
+    accounts: dict[int, Signals]
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    churn_model: dict[str, Any] = field(default_factory=dict)
+    order_count: int = 0
+    payment_count: int = 0
+
+
+def book_risk(as_of: dt.date, *, evaluate: bool = True) -> BookRisk:
+    """Every risk signal of every account as of ``as_of``.
+
+    With ``evaluate`` the churn model trained for this date is also measured out of
+    time on the two windows before it (`evaluate_churn_model`), when there is history
+    enough: its AUC, lift and calibration go with the run.
+    """
+    from kam.insights.notes import note_record
+
+    ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
+    book = BookRisk(as_of=as_of, accounts={pk: Signals(pk) for pk in ids})
+    orders = orders_frame(as_of)
+    payments = payments_frame()
+    book.order_count, book.payment_count = len(orders), len(payments)
+    notes: list[object] = []
+    add_revenue(book, orders)
+    if not orders.empty:
+        notes += add_churn(book, orders, payments, evaluate=evaluate)
+        notes += add_anomalies(book, orders)
+    limits = credit_limits_frame()
+    if not payments.empty or not limits.empty:
+        notes += add_credit(book, payments, limits, orders)
+    notes += add_relationships(book)
+    book.warnings = [note_record(n) for n in dict.fromkeys(notes)]
+    return book
+
+
+def add_revenue(book: BookRisk, orders: pd.DataFrame) -> None:
+    start = pd.Timestamp(book.as_of - dt.timedelta(days=REVENUE_DAYS))
+    recent = orders.loc[orders["date"] > start]
+    for customer, total in recent.groupby("customer_id")["amount"].sum().items():
+        signals = book.accounts.get(int(str(customer)))
+        if signals is not None:
+            signals.revenue_12m = number(total) or 0.0
+
+
+def add_churn(
+    book: BookRisk, orders: pd.DataFrame, payments: pd.DataFrame, *, evaluate: bool
+) -> list[object]:
+    from kam_analytics.models.churn import ChurnSettings, churn_risk
+
+    settings = ChurnSettings(window_days=CHURN_WINDOW_DAYS)
+    extra = payment_behaviour(payments) if not payments.empty else None
+    transactions = orders[["customer_id", "date", "amount"]]
+    result = churn_risk(transactions, book.as_of, extra, settings=settings)
+    for row in result.accounts.to_dict("records"):
+        signals = book.accounts.get(int(str(row["customer_id"])))
+        if signals is None:
+            continue
+        signals.churn = {
+            "probability": number(row["churn_probability"]),
+            "band": str(row["risk_band"]),
+            "reasons_en": texts(row["reasons_en"]),
+            "reasons_zh": texts(row["reasons_zh"]),
+        }
+    book.churn_model = churn_model_summary(result)
+    notes: list[object] = list(result.warnings)
+    if evaluate and result.method == "logistic":
+        found, more = churn_evaluation(transactions, book.as_of, extra, settings.window_days)
+        book.churn_model["evaluation"] = found
+        notes += more
+    return notes
+
+
+def churn_model_summary(result: Any) -> dict[str, Any]:
+    return {
+        "method": result.method,
+        "as_of": result.as_of.isoformat(),
+        "training_cutoff": result.training_cutoff.isoformat(),
+        "window_days": result.settings.window_days,
+        "training_accounts": result.n_training_accounts,
+        "training_churn_rate": number(result.training_churn_rate),
+        "coefficients": plain(result.coefficients),
+        "dropped_features": plain(result.dropped_features),
+    }
+
+
+def churn_evaluation(
+    transactions: pd.DataFrame,
+    as_of: dt.date,
+    extra: Callable[[dt.date], pd.DataFrame | None] | None,
+    window_days: int,
+) -> tuple[dict[str, Any], list[object]]:
+    """The out-of-time figures of the model for the windows before ``as_of`` (empty with
+    too little history)."""
+    first = as_of - dt.timedelta(days=2 * window_days)
+    if transactions.empty or transactions["date"].min() > pd.Timestamp(first):
+        return {}, []
+    try:
+        found = evaluate_churn(transactions, first_cutoff=first, window=window_days, extra=extra)
+    except ValueError as exc:  # e.g. no purchase before the first cut-off
+        return {}, [f"The churn model could not be evaluated: {exc}"]
+    return evaluation_summary(found), []
+
+
+def evaluation_summary(evaluation: Any) -> dict[str, Any]:
+    """A `ChurnEvaluation` as JSON: its summary, calibration table and coefficients."""
+    figures: dict[str, Any] = plain(evaluation.summary())
+    figures["calibration"] = plain(evaluation.calibration)
+    figures["coefficients"] = plain(evaluation.coefficients)
+    figures["dropped_features"] = plain(evaluation.dropped_features)
+    return figures
+
+
+def add_anomalies(book: BookRisk, orders: pd.DataFrame) -> list[object]:
+    from kam_analytics.models.anomalies import find_anomalies
+
+    since = book.as_of - dt.timedelta(days=ANOMALY_DAYS)
+    found = find_anomalies(orders, since=since)
+    table = found.anomalies
+    for customer, rows in table.groupby("customer_id", sort=False):
+        signals = book.accounts.get(int(str(customer)))
+        if signals is None:
+            continue
+        latest = rows.sort_values(["date", "row"], ascending=False, kind="stable")
+        latest = latest.head(ANOMALY_REASONS)
+        signals.anomalies = {
+            "count": len(rows),
+            "latest": pd.Timestamp(latest["date"].iloc[0]).date(),
+            "reasons_en": [str(t) for t in latest["reason_en"]],
+            "reasons_zh": [str(t) for t in latest["reason_zh"]],
+        }
+    return list(found.warnings)
+
+
+def add_credit(
+    book: BookRisk, payments: pd.DataFrame, limits: pd.DataFrame, orders: pd.DataFrame
+) -> list[object]:
+    from kam_analytics.models.credit import AGEING_BUCKETS, credit_risk
+
+    result = credit_risk(
+        payments,
+        as_of=book.as_of,
+        credit_limits=limits if not limits.empty else None,
+        revenue=orders[["customer_id", "date", "amount"]],
+    )
+    for row in result.accounts.to_dict("records"):
+        signals = book.accounts.get(int(str(row["customer_id"])))
+        if signals is None:
+            continue
+        signals.credit = {
+            "flag": str(row["flag"]),
+            "open_receivables": number(row["open_receivables"]) or 0.0,
+            "overdue_amount": number(row["overdue_amount"]) or 0.0,
+            "ageing": {name: number(row[name]) or 0.0 for name in AGEING_BUCKETS},
+            "max_days_past_due": int(number(row["max_days_past_due"]) or 0),
+            "dso_days": number(row["dso_days"]),
+            "delay_trend_days": number(row["delay_trend_days"]),
+            "credit_limit": number(row["credit_limit"]),
+            "utilisation": number(row["utilisation"]),
+            "reason_codes": texts(row["reason_codes"]),
+            "reasons_en": texts(row["reasons_en"]),
+            "reasons_zh": texts(row["reasons_zh"]),
+        }
+    return list(result.warnings)
+
+
+def add_relationships(book: BookRisk) -> list[object]:
+    from kam_analytics.models.relationship import relationship_risk
+
+    result = relationship_risk(contacts_frame(book.as_of), owners_frame(), as_of=book.as_of)
+    for row in result.accounts.to_dict("records"):
+        signals = book.accounts.get(int(str(row["account_id"])))
+        if signals is None:
+            continue
+        signals.relationship = {
+            "severity": str(row["severity"]),
+            "flags": texts(row["flags"]),
+            "contacts": int(row["contacts"]),
+            "reasons_en": texts(row["reasons_en"]),
+            "reasons_zh": texts(row["reasons_zh"]),
+        }
+    # The owners' activity is not recorded yet, so that check is known to be off.
+    return [w for w in result.warnings if "owner_last_activity" not in w]
+
+
+# --- evaluating the churn model --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    first: dt.date
+    second: dt.date
+    end: dt.date
+
+
+def default_cutoffs(last_day: dt.date, window_days: int = CHURN_WINDOW_DAYS) -> Cutoffs:
+    """Train at T1 = last - 2w, test at T2 = last - w: the test outcomes end on the last
+    day with data, so every account's outcome is known."""
+    window = dt.timedelta(days=window_days)
+    return Cutoffs(last_day - 2 * window, last_day - window, last_day)
+
+
+def evaluate_churn(
+    transactions: pd.DataFrame | None = None,
+    *,
+    first_cutoff: dt.date | None = None,
+    window: int = CHURN_WINDOW_DAYS,
+    extra: Callable[[dt.date], pd.DataFrame | None] | None = None,
+    compare_boosting: bool = False,
+) -> Any:
+    """`evaluate_churn_model` on the application's orders (with the payment columns the
+    live model gets): trained at ``first_cutoff`` (default: `default_cutoffs` of the last
+    order date), tested one window later. A `ChurnEvaluation`; ValueError without orders."""
+    from kam_analytics.models.churn import evaluate_churn_model
+
+    if transactions is None:
+        orders = orders_frame()
+        if orders.empty:
+            raise ValueError("there are no orders to evaluate the churn model on")
+        transactions = orders[["customer_id", "date", "amount"]]
+        if extra is None:
+            payments = payments_frame()
+            extra = payment_behaviour(payments) if not payments.empty else None
+    if first_cutoff is None:
+        last = pd.Timestamp(transactions["date"].max()).date()
+        first_cutoff = default_cutoffs(last, window).first
+    return evaluate_churn_model(
+        transactions,
+        first_cutoff=first_cutoff,
+        window=window,
+        extra=extra,
+        compare_boosting=compare_boosting,
+    )
