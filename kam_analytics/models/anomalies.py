@@ -41,7 +41,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kam_analytics.models.diagnostics import FloatArray
-from kam_analytics.models.scoring import _shown
+from kam_analytics.models.scoring import shown_value
 
 __all__ = [
     "ANOMALY_KINDS",
@@ -190,7 +190,7 @@ def _check(bad: pd.Series, column: pd.Series, name: str, expected: str) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
-            f"orders: row {row + 1} has the {name} {_shown(column.iloc[row])!r}; "
+            f"orders: row {row + 1} has the {name} {shown_value(column.iloc[row])!r}; "
             f"expected {expected}"
         )
 

@@ -65,7 +65,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from kam_analytics.models.clv import fit_clv
 from kam_analytics.models.diagnostics import FloatArray
 from kam_analytics.models.lifecycle import revenue_trend, spend_rates
-from kam_analytics.models.scoring import _shown
+from kam_analytics.models.scoring import shown_value
 from kam_analytics.transforms.summary import calibration_holdout_split, customer_summary
 
 __all__ = [
@@ -527,8 +527,8 @@ def _join_extra(
     if ids.duplicated().any():
         raise ValueError(
             "extra account columns: customer "
-            f"{_shown(ids[ids.duplicated()].iloc[0])!r} has more than one row; give one row per "
-            "customer"
+            f"{shown_value(ids[ids.duplicated()].iloc[0])!r} has more than one row; "
+            "give one row per customer"
         )
     names = tuple(c for c in EXTRA_FEATURES if c in extra.columns)
     values = pd.DataFrame(
@@ -539,8 +539,8 @@ def _join_extra(
         bad = pd.to_numeric(extra[name], errors="coerce").isna() & extra[name].notna()
         if bad.any():
             raise ValueError(
-                f"extra account columns: {name} of customer {_shown(ids[bad].iloc[0])!r} is "
-                f"{_shown(extra[name][bad].iloc[0])!r}; expected a number (or empty)"
+                f"extra account columns: {name} of customer {shown_value(ids[bad].iloc[0])!r} is "
+                f"{shown_value(extra[name][bad].iloc[0])!r}; expected a number (or empty)"
             )
     aligned = values.reindex(frame["customer_id"].to_numpy())
     joined = frame.copy()

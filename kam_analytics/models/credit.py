@@ -41,7 +41,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kam_analytics.models.scoring import _clean_payments, _dates, _shown, payment_record
+from kam_analytics.models.scoring import clean_payments, parse_dates, payment_record, shown_value
 
 __all__ = [
     "AGEING_BUCKETS",
@@ -139,9 +139,9 @@ def _as_date(value: date | str) -> date:
 
 def _payments(payments: pd.DataFrame) -> pd.DataFrame:
     """The payments with checked types; ``invoice_date`` NaT when not given."""
-    frame = _clean_payments(payments)
+    frame = clean_payments(payments)
     if "invoice_date" in payments.columns:
-        frame["invoice_date"] = _dates(
+        frame["invoice_date"] = parse_dates(
             payments["invoice_date"], "invoice_date", allow_missing=True
         ).to_numpy()
     else:
@@ -236,14 +236,14 @@ def _limits(credit_limits: pd.DataFrame | Mapping[str, float] | None) -> pd.Seri
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"credit_limits: the limit of customer {ids[i]!r} is {_shown(raw.iloc[i])!r}; "
+            f"credit_limits: the limit of customer {ids[i]!r} is {shown_value(raw.iloc[i])!r}; "
             "expected an amount (or empty for no limit)"
         )
     if (values < 0).any():
         i = int(np.flatnonzero((values < 0).to_numpy())[0])
         raise ValueError(
             f"credit_limits: the limit of customer {ids[i]!r} is negative "
-            f"({_shown(values.iloc[i])!r})"
+            f"({shown_value(values.iloc[i])!r})"
         )
     limits = pd.Series(values.to_numpy(np.float64), index=ids)
     if limits.index.duplicated().any():

@@ -36,7 +36,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kam_analytics.models.scoring import _shown
+from kam_analytics.models.scoring import shown_value
 
 __all__ = [
     "BUYING_ROLES",
@@ -126,8 +126,8 @@ def _choice(column: pd.Series, name: str, allowed: tuple[str, ...], default: str
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
-            f"contacts: row {row + 1} has the {name} {_shown(column.iloc[row])!r}; expected one of "
-            f"{', '.join(allowed)} (or empty for {default})"
+            f"contacts: row {row + 1} has the {name} {shown_value(column.iloc[row])!r}; "
+            f"expected one of {', '.join(allowed)} (or empty for {default})"
         )
     return text
 
@@ -140,7 +140,7 @@ def _date_column(column: pd.Series, table: str, name: str) -> pd.Series:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
             f"{table}: row {row + 1} has a {name} that is not a date: "
-            f"{_shown(column.iloc[row])!r}; expected an ISO date such as 2024-03-31 (or empty)"
+            f"{shown_value(column.iloc[row])!r}; expected an ISO date such as 2024-03-31 (or empty)"
         )
     return parsed.astype("datetime64[ns]")
 
@@ -154,7 +154,7 @@ def _flag_column(column: pd.Series, table: str, name: str, default: bool) -> pd.
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
-            f"{table}: row {row + 1} has the {name} {_shown(column.iloc[row])!r}; "
+            f"{table}: row {row + 1} has the {name} {shown_value(column.iloc[row])!r}; "
             "expected true or false"
         )
     return values.astype(bool)
@@ -212,7 +212,8 @@ def _accounts(accounts: pd.DataFrame | None) -> pd.DataFrame:
     ids = accounts["account_id"].astype(str)
     if ids.duplicated().any():
         raise ValueError(
-            f"accounts: account {_shown(ids[ids.duplicated()].iloc[0])!r} has more than one row"
+            f"accounts: account {shown_value(ids[ids.duplicated()].iloc[0])!r} "
+            "has more than one row"
         )
     n = len(accounts)
     active = (

@@ -49,11 +49,14 @@ __all__ = [
     "NEUTRAL_RATING",
     "CompositeScore",
     "PaymentRecord",
+    "clean_payments",
     "composite_score",
+    "parse_dates",
     "payment_percentiles",
     "payment_record",
     "percentile_rank",
     "rating_values",
+    "shown_value",
 ]
 
 NEUTRAL_PERCENTILE = 50.0
@@ -113,7 +116,7 @@ def payment_record(
     weighs its amount (negative amounts count as 0; a customer whose amounts are all 0 has
     every payment weigh the same).
     """
-    frame = _clean_payments(payments)
+    frame = clean_payments(payments)
     as_of_ts = pd.Timestamp(as_of)
     due = frame["due_date"]
     frame = frame[due <= as_of_ts]
@@ -152,7 +155,10 @@ def _as_index(customer_ids: npt.ArrayLike | pd.Index) -> pd.Index:
     return pd.Index(customer_ids).astype(str)
 
 
-def _clean_payments(payments: pd.DataFrame) -> pd.DataFrame:
+def clean_payments(payments: pd.DataFrame) -> pd.DataFrame:
+    """Payments with text ids, parsed dates and numeric amounts; ValueError naming the row,
+    column and value when something does not convert (shared by the score and the credit
+    risk, so a bad row gets the same message in both)."""
     missing = [c for c in ("customer_id", "due_date", "amount") if c not in payments.columns]
     if missing:
         raise ValueError(
@@ -164,9 +170,9 @@ def _clean_payments(payments: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "customer_id": payments["customer_id"].astype(str).to_numpy(),
-            "due_date": _dates(payments["due_date"], "due_date", allow_missing=False),
+            "due_date": parse_dates(payments["due_date"], "due_date", allow_missing=False),
             "paid_date": (
-                _dates(paid, "paid_date", allow_missing=True)
+                parse_dates(paid, "paid_date", allow_missing=True)
                 if paid is not None
                 else pd.Series(pd.NaT, index=payments.index, dtype="datetime64[ns]")
             ),
@@ -178,12 +184,13 @@ def _clean_payments(payments: pd.DataFrame) -> pd.DataFrame:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
             f"payments: row {row + 1} has an amount that is not a number: "
-            f"{_shown(payments['amount'].iloc[row])!r}"
+            f"{shown_value(payments['amount'].iloc[row])!r}"
         )
     return frame
 
 
-def _dates(column: pd.Series, name: str, *, allow_missing: bool) -> pd.Series:
+def parse_dates(column: pd.Series, name: str, *, allow_missing: bool) -> pd.Series:
+    """ISO dates (or datetimes) as datetime64; ValueError naming the first bad row."""
     if pd.api.types.is_datetime64_any_dtype(column):
         parsed = column
     else:
@@ -195,12 +202,12 @@ def _dates(column: pd.Series, name: str, *, allow_missing: bool) -> pd.Series:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
             f"payments: row {row + 1} has a {name} that is not a date: "
-            f"{_shown(column.iloc[row])!r}; expected an ISO date such as 2024-03-31"
+            f"{shown_value(column.iloc[row])!r}; expected an ISO date such as 2024-03-31"
         )
     return parsed
 
 
-def _shown(value: object) -> object:
+def shown_value(value: object) -> object:
     """A numpy scalar as the plain Python value, for messages."""
     item = getattr(value, "item", None)
     return item() if callable(item) else value
@@ -268,8 +275,8 @@ def _check_ratings(name: str, raw: pd.Series, column: FloatArray, ids: pd.Series
     if bad.size:
         i = int(bad[0])
         raise ValueError(
-            f"ratings: {name} of customer {ids.iloc[i]!r} is {_shown(raw.iloc[i])!r}; expected a "
-            f"rating from {low:g} to {high:g} (or empty for neutral {NEUTRAL_RATING:g})"
+            f"ratings: {name} of customer {ids.iloc[i]!r} is {shown_value(raw.iloc[i])!r}; "
+            f"expected a rating from {low:g} to {high:g} (or empty for neutral {NEUTRAL_RATING:g})"
         )
 
 
