@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from kam.core.admin import AuditedAdmin
 from kam.segments.conditions import DefinitionInvalid, check_definition
-from kam.segments.models import Segment, Strategy
+from kam.segments.models import ClusteringRun, Segment, StpPlan, Strategy
 from kam.segments.services import segment_snapshot, strategy_snapshot
 
 
@@ -62,3 +62,29 @@ class StrategyAdmin(AuditedAdmin):
 
     def audit_snapshot(self, obj: Any) -> dict[str, Any]:
         return strategy_snapshot(obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Results and plans are written through their pages (audited there); the admin shows them."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ClusteringRun)
+class ClusteringRunAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "created_at", "actor", "scoring_run")
+    list_select_related = ("actor", "scoring_run")
+
+
+@admin.register(StpPlan)
+class StpPlanAdmin(ReadOnlyAdmin):
+    list_display = ("goal", "owner", "updated_at")
+    list_select_related = ("owner",)
+    search_fields = ("goal",)

@@ -25,6 +25,10 @@ MODELS = [
     "contacts_contact",
     "transactions_order",
     "transactions_payment",
+    "segments_segment",
+    "segments_strategy",
+    "segments_clusteringrun",
+    "segments_stpplan",
 ]
 
 
