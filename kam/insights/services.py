@@ -318,7 +318,9 @@ def score_run(run: ScoringRun, settings: ScoringSettings) -> ScoringRun:
         record_failure(run, exc)
         raise
     if run.status == RunStatus.SUCCEEDED:  # kam.risk checks the risks as of its date
-        scoring_succeeded.send_robust(sender=ScoringRun, run=run)
+        for receiver, outcome in scoring_succeeded.send_robust(sender=ScoringRun, run=run):
+            if isinstance(outcome, Exception):  # the scoring run stands; say what failed
+                log.error("scoring run %s: %s failed", run.pk, receiver, exc_info=outcome)
     return run
 
 
