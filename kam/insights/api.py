@@ -8,16 +8,17 @@ A scoring run started here is queued for the task worker (`kam worker`): the ans
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 
 from kam.accounts.services import get_account_for_user
 from kam.core.api import actor
 from kam.core.models import User
+from kam.core.run_views import queue_or_conflict, run_or_404
 from kam.core.schemas import ERRORS_ONE, ERRORS_READ, ErrorOut, RecordId
 from kam.insights.models import (
     AccountScore,
@@ -30,7 +31,6 @@ from kam.insights.models import (
 )
 from kam.insights.notes import render_notes
 from kam.insights.services import (
-    RunInProgress,
     active_override,
     is_director,
     latest_score,
@@ -220,18 +220,8 @@ def start_scoring_run(request: HttpRequest) -> Status[ScoringRun]:
     user = actor(request)
     if not is_director(user):
         raise PermissionDenied("only directors and administrators start scoring runs")
-    try:
-        run = queue_scoring_run(actor=user)
-    except RunInProgress as busy:
-        raise HttpError(409, busy_message(busy.run)) from None
+    run = queue_or_conflict(partial(queue_scoring_run, actor=user), "scoring-runs")
     return Status(202, shown_run(user, run))
-
-
-def busy_message(run: ScoringRun) -> str:
-    return (
-        f"Scoring run {run.pk} is {run.status}; wait until it has finished "
-        f"(GET /api/scoring-runs/{run.pk})."
-    )
 
 
 @router.get(
@@ -243,10 +233,7 @@ def busy_message(run: ScoringRun) -> str:
 )
 def read_scoring_run(request: HttpRequest, run_id: RecordId) -> ScoringRun:
     user = actor(request)
-    run = ScoringRun.objects.filter(pk=run_id).first()
-    if run is None:
-        raise Http404("No such scoring run")
-    return shown_run(user, run)
+    return shown_run(user, run_or_404(ScoringRun, run_id))
 
 
 def shown_run(user: User, run: ScoringRun) -> ScoringRun:

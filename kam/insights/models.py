@@ -16,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kam.core.runs import BackgroundRun
+from kam.core.runs import RunStatus as RunStatus  # its home until runs were shared
+
 
 class Tier(models.TextChoices):
     DIAMOND = "diamond", pgettext_lazy("tier", "Diamond")  # the few that carry the business
@@ -35,13 +38,6 @@ class Lifecycle(models.TextChoices):
     MATURE = "mature", _("Mature")  # steady
     DECLINING = "declining", _("Declining")  # spending less, or P(alive) falling
     LOST = "lost", _("Lost")  # most likely gone
-
-
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
 
 
 class TimeUnit(models.TextChoices):
@@ -105,26 +101,15 @@ def default_tier_shares() -> dict[str, float]:
     return {str(k): v for k, v in DEFAULT_TIER_SHARES.items()}
 
 
-class ScoringRun(models.Model):
+class ScoringRun(BackgroundRun):
     """One scoring of the whole book as of a date: a dated snapshot of scores and tiers."""
 
-    started_at = models.DateTimeField(_("started"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
-    )
-    as_of = models.DateField(_("as of"))
     time_unit = models.CharField(_("time unit"), max_length=5, choices=TimeUnit.choices)
     horizon = models.PositiveIntegerField(_("horizon"))
     discount_rate = models.FloatField(_("annual discount rate"))
     config = models.JSONField(_("configuration"), default=dict)
-    actor = models.ForeignKey(
-        "core.User", verbose_name=_("who"), null=True, blank=True, on_delete=models.SET_NULL
-    )
-    warnings = models.JSONField(_("warnings"), default=list)
     pareto = models.JSONField(_("Pareto summary"), default=dict)
     clv_params = models.JSONField(_("CLV parameters"), default=dict)
-    error = models.TextField(_("error"), blank=True)
     account_count = models.PositiveIntegerField(_("accounts scored"), default=0)
     order_count = models.PositiveIntegerField(_("orders read"), default=0)
     change_count = models.PositiveIntegerField(_("tier changes"), default=0)
@@ -133,14 +118,6 @@ class ScoringRun(models.Model):
         ordering = ["-started_at", "-id"]
         verbose_name = _("scoring run")
         verbose_name_plural = _("scoring runs")
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.as_of} {self.status}"
-
-    def duration_seconds(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
 
 
 class AccountScore(models.Model):

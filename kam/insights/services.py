@@ -28,6 +28,15 @@ from kam.accounts.services import visible_accounts
 from kam.core import audit
 from kam.core.access import require_writer
 from kam.core.models import AuditAction, Role, User
+from kam.core.runs import (
+    RunBusy,
+    claim_queued,
+    enqueue_or_fail,
+    guarded,
+    make_run,
+    refuse_while_busy,
+    save_failure,
+)
 from kam.insights.models import (
     RATING_FIELDS,
     AccountRating,
@@ -194,20 +203,10 @@ def score_book(run: ScoringRun, settings: ScoringSettings, orders: pd.DataFrame)
     )
 
 
-IN_PROGRESS = (RunStatus.QUEUED, RunStatus.RUNNING)
-
-
-class RunInProgress(Exception):
+class RunInProgress(RunBusy):
     """Another scoring run is queued or running: runs are queued one at a time."""
 
-    def __init__(self, run: ScoringRun) -> None:
-        self.run = run
-        super().__init__(f"scoring run {run.pk} is already {run.status}")
-
-
-def run_in_progress() -> ScoringRun | None:
-    """The latest run that is queued or running, if any."""
-    return ScoringRun.objects.filter(status__in=IN_PROGRESS).order_by("-pk").first()
+    run: ScoringRun
 
 
 def take_settings(run: ScoringRun, settings: ScoringSettings) -> None:
@@ -221,11 +220,7 @@ def take_settings(run: ScoringRun, settings: ScoringSettings) -> None:
 def new_run(
     *, actor: User | None, as_of: dt.date | None, status: str, settings: ScoringSettings
 ) -> ScoringRun:
-    run = ScoringRun(
-        actor=actor if actor is not None and actor.pk else None,
-        status=status,
-        as_of=as_of or timezone.localdate(),
-    )
+    run = make_run(ScoringRun, actor=actor, as_of=as_of, status=status)
     take_settings(run, settings)
     run.save()
     return run
@@ -252,46 +247,27 @@ def queue_scoring_run(*, actor: User, as_of: dt.date | None = None) -> ScoringRu
         settings = ScoringSettings.load()
         # Two directors clicking at once: the second waits here, then sees the first run.
         ScoringSettings.objects.select_for_update().filter(pk=settings.pk).first()
-        busy = run_in_progress()
-        if busy is not None:
-            raise RunInProgress(busy)
+        refuse_while_busy(ScoringRun, RunInProgress)
         run = new_run(actor=actor, as_of=as_of, status=RunStatus.QUEUED, settings=settings)
-        transaction.on_commit(partial(enqueue_run, run.pk))
+        transaction.on_commit(partial(enqueue_run, run))
     run.refresh_from_db()  # with the immediate backend the run has finished already
     return run
 
 
-def enqueue_run(run_id: int) -> None:
-    """Hand the run to the task backend. A run the backend refuses fails at once instead
-    of staying queued for ever."""
+def enqueue_run(run: ScoringRun) -> None:
+    """Hand the run to the task worker (a run the backend refuses fails at once)."""
     from kam.insights.tasks import score_queued_run
 
-    try:
-        score_queued_run.enqueue(run_id)
-    except Exception as exc:
-        log.exception("scoring run %s could not be queued", run_id)
-        record_failure(ScoringRun.objects.get(pk=run_id), exc)
+    enqueue_or_fail(score_queued_run, run, record_failure)
 
 
 def execute_queued_run(run_id: int) -> ScoringRun | None:
     """The task's work: start the queued run and score it. None when the run is no longer
     queued (it has run already, or someone failed it by hand)."""
-    with transaction.atomic():
-        run = (
-            ScoringRun.objects.select_for_update()
-            .filter(pk=run_id, status=RunStatus.QUEUED)
-            .first()
-        )
-        if run is None:
-            log.warning("scoring run %s is not queued; nothing to do", run_id)
-            return None
-        settings = ScoringSettings.load()
-        # The settings in force when it starts are the ones the engine gets.
-        take_settings(run, settings)
-        run.status = RunStatus.RUNNING
-        run.started_at = timezone.now()  # until now: when it was queued
-        run.save()
-    return score_run(run, settings)
+    # The settings in force when it starts are the ones the engine gets.
+    settings = ScoringSettings.load()
+    run = claim_queued(ScoringRun, run_id, prepare=partial(take_settings, settings=settings))
+    return None if run is None else score_run(run, settings)
 
 
 def score_run(run: ScoringRun, settings: ScoringSettings) -> ScoringRun:
@@ -301,22 +277,7 @@ def score_run(run: ScoringRun, settings: ScoringSettings) -> ScoringRun:
     changes. So does an interrupted one (Ctrl+C, a worker stopped at once), which then
     goes on being interrupted.
     """
-    try:
-        orders = orders_frame()
-        run.order_count = len(orders)
-        if orders.empty:
-            raise ValueError("there are no orders to score")
-        result = score_book(run, settings, orders)
-        with transaction.atomic():
-            # One run stores at a time: the tier changes compare with the latest tiers.
-            ScoringSettings.objects.select_for_update().filter(pk=settings.pk).first()
-            store_result(run, result)
-    except Exception as exc:  # a failed run is a result to show, not a crash
-        log.exception("scoring run %s failed", run.pk)
-        record_failure(run, exc)
-    except BaseException as exc:  # a run left 'running' would block every later run
-        record_failure(run, exc)
-        raise
+    guarded(run, partial(score_and_store, run, settings), record_failure)
     if run.status == RunStatus.SUCCEEDED:  # kam.risk checks the risks as of its date
         for receiver, outcome in scoring_succeeded.send_robust(sender=ScoringRun, run=run):
             if isinstance(outcome, Exception):  # the scoring run stands; say what failed
@@ -324,19 +285,22 @@ def score_run(run: ScoringRun, settings: ScoringSettings) -> ScoringRun:
     return run
 
 
+def score_and_store(run: ScoringRun, settings: ScoringSettings) -> None:
+    orders = orders_frame()
+    run.order_count = len(orders)
+    if orders.empty:
+        raise ValueError("there are no orders to score")
+    result = score_book(run, settings, orders)
+    with transaction.atomic():
+        # One run stores at a time: the tier changes compare with the latest tiers.
+        ScoringSettings.objects.select_for_update().filter(pk=settings.pk).first()
+        store_result(run, result)
+
+
 def record_failure(run: ScoringRun, exc: BaseException) -> None:
-    run.status = RunStatus.FAILED
     run.account_count = run.change_count = 0
-    run.warnings, run.pareto, run.clv_params = [], {}, {}
-    run.error = failure_text(exc)
-    run.finished_at = timezone.now()
-    run.save()
-
-
-def failure_text(exc: BaseException) -> str:
-    if isinstance(exc, Exception):
-        return f"{type(exc).__name__}: {exc}"
-    return f"interrupted before it finished ({type(exc).__name__})"
+    run.pareto, run.clv_params = {}, {}
+    save_failure(run, exc)
 
 
 def store_result(run: ScoringRun, result: Any) -> None:

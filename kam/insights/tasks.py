@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from kam.insights.models import RunStatus
+from kam.core.runs import task_outcome
 from kam.insights.services import execute_queued_run
 
 
@@ -15,9 +15,4 @@ class ScoringRunFailed(Exception):
 @task()
 def score_queued_run(run_id: int) -> str:
     """Score a run queued by queue_scoring_run; the answer is the run's final status."""
-    run = execute_queued_run(run_id)
-    if run is None:
-        return "skipped"
-    if run.status == RunStatus.FAILED:
-        raise ScoringRunFailed(f"scoring run {run.pk} failed: {run.error}")
-    return str(run.status)
+    return task_outcome(execute_queued_run(run_id), ScoringRunFailed)

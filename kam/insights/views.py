@@ -3,19 +3,23 @@ settings, and the account page's forms (tier override, ratings)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kam.accounts.services import get_account_for_user
+from kam.core.run_views import RunTexts, report_start, status_panel
+from kam.core.runs import run_in_progress
 from kam.core.views import AuthedRequest, form_data, login_required, require_write
 from kam.insights.forms import OverrideForm, RatingForm, SettingsForm
-from kam.insights.models import RunStatus, ScoringRun, ScoringSettings
+from kam.insights.models import ScoringRun, ScoringSettings
 from kam.insights.services import (
-    RunInProgress,
     clear_tier_override,
     failed_run,
     is_director,
@@ -23,7 +27,6 @@ from kam.insights.services import (
     queue_scoring_run,
     rfm_grid,
     rfm_segment_totals,
-    run_in_progress,
     save_ratings,
     save_scoring_settings,
     set_tier_override,
@@ -31,6 +34,13 @@ from kam.insights.services import (
 
 CHART_WIDTH = 400
 CHART_HEIGHT = 240
+
+RUN_TEXTS = RunTexts(
+    running=gettext_lazy("A scoring run is already running; wait for it to finish."),
+    queued=gettext_lazy("A scoring run is already queued; wait for it to finish."),
+    failed=gettext_lazy("Scoring failed: %(error)s"),
+    started=gettext_lazy("Scoring run queued. Its status shows below."),
+)
 
 
 def curve_points(curve: list[list[float]]) -> str:
@@ -56,7 +66,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "x80": 0.2 * CHART_WIDTH,
         "y80": CHART_HEIGHT - 0.8 * CHART_HEIGHT,
         "failed_run": failed_run(),
-        "active_run": run_in_progress(),
+        "active_run": run_in_progress(ScoringRun),
         "may_run": is_director(request.user),
         "may_configure": is_director(request.user),
     }
@@ -78,41 +88,23 @@ def rfm_page(request: AuthedRequest) -> HttpResponse:
 def start_run(request: AuthedRequest) -> HttpResponse:
     if not is_director(request.user):
         raise PermissionDenied
-    try:
-        run = queue_scoring_run(actor=request.user)
-    except RunInProgress as busy:
-        messages.warning(request, in_progress_message(busy.run))
-    else:
-        report_run(request, run)
+    queue = partial(queue_scoring_run, actor=request.user)
+    report_start(request, queue, RUN_TEXTS, scored_text)
     return redirect("insights:dashboard")
 
 
-def in_progress_message(run: ScoringRun) -> str:
-    if run.status == RunStatus.RUNNING:
-        return _("A scoring run is already running; wait for it to finish.")
-    return _("A scoring run is already queued; wait for it to finish.")
-
-
-def report_run(request: AuthedRequest, run: ScoringRun) -> None:
-    """Say how the run just started went: queued, or (immediate backend) finished."""
-    if run.status == RunStatus.SUCCEEDED:
-        messages.success(
-            request,
-            _("Scored %(count)s accounts; %(changes)s tier changes.")
-            % {"count": run.account_count, "changes": run.change_count},
-        )
-    elif run.status == RunStatus.FAILED:
-        messages.error(request, _("Scoring failed: %(error)s") % {"error": run.error})
-    else:
-        messages.info(request, _("Scoring run queued. Its status shows below."))
+def scored_text(run: ScoringRun) -> str:
+    return _("Scored %(count)s accounts; %(changes)s tier changes.") % {
+        "count": run.account_count,
+        "changes": run.change_count,
+    }
 
 
 @login_required
 def run_status(request: AuthedRequest, pk: int) -> HttpResponse:
     """The run's status panel, which the dashboard polls (htmx) while the run is under way."""
-    run = get_object_or_404(ScoringRun, pk=pk)
-    context = {"run": run, "may_run": is_director(request.user)}
-    return render(request, "insights/_run_status.html", context)
+    may_run = is_director(request.user)
+    return status_panel(request, ScoringRun, pk, "insights/_run_status.html", may_run=may_run)
 
 
 @login_required

@@ -9,15 +9,16 @@ English and Chinese (`reasons_en`, `reasons_zh`), as the models word them.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 
 from kam.accounts.services import get_account_for_user
 from kam.core.api import actor
+from kam.core.run_views import queue_or_conflict, run_or_404
 from kam.core.schemas import ERRORS_ONE, ERRORS_READ, NO_NUL, ErrorOut, PageParams, RecordId
 from kam.insights.models import RunStatus, Tier
 from kam.risk.models import (
@@ -31,7 +32,6 @@ from kam.risk.models import (
     Severity,
 )
 from kam.risk.services import (
-    RiskRunInProgress,
     latest_account_risk,
     latest_run,
     may_check_risks,
@@ -276,18 +276,7 @@ def start_risk_run(request: HttpRequest) -> Status[RiskRun]:
     user = actor(request)
     if not may_check_risks(user):
         raise PermissionDenied("only directors and administrators check risks")
-    try:
-        run = queue_risk_run(actor=user)
-    except RiskRunInProgress as busy:
-        raise HttpError(409, busy_message(busy.run)) from None
-    return Status(202, run)
-
-
-def busy_message(run: RiskRun) -> str:
-    return (
-        f"Risk run {run.pk} is {run.status}; wait until it has finished "
-        f"(GET /api/risk-runs/{run.pk})."
-    )
+    return Status(202, queue_or_conflict(partial(queue_risk_run, actor=user), "risk-runs"))
 
 
 @router.get(
@@ -299,7 +288,4 @@ def busy_message(run: RiskRun) -> str:
 )
 def read_risk_run(request: HttpRequest, run_id: RecordId) -> RiskRun:
     actor(request)
-    run = RiskRun.objects.filter(pk=run_id).first()
-    if run is None:
-        raise Http404("No such risk run")
-    return run
+    return run_or_404(RiskRun, run_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from kam.insights.models import RunStatus
+from kam.core.runs import task_outcome
 from kam.risk.services import execute_queued_run
 
 
@@ -15,9 +15,4 @@ class RiskRunFailed(Exception):
 @task()
 def check_queued_risks(run_id: int) -> str:
     """Check the risks of a run queued by queue_risk_run; the answer is its final status."""
-    run = execute_queued_run(run_id)
-    if run is None:
-        return "skipped"
-    if run.status == RunStatus.FAILED:
-        raise RiskRunFailed(f"risk run {run.pk} failed: {run.error}")
-    return str(run.status)
+    return task_outcome(execute_queued_run(run_id), RiskRunFailed)
