@@ -25,9 +25,13 @@ from kam.core.api import router as core_router
 from kam.core.tokens import SessionAuth, TokenAuth
 from kam.dataio.records import ExternalIdTaken, RecordInvalid
 from kam.insights.api import router as insights_router
+from kam.notifications.api import router as notifications_router
+from kam.relations.api import router as relations_router
 from kam.risk.api import router as risk_router
 from kam.segments.api import router as segments_router
 from kam.segments.api import strategies_router
+from kam.segments.api_analysis import router as segment_analysis_router
+from kam.service.api import router as service_router
 from kam.transactions.api import orders_router, payments_router
 
 DESCRIPTION = """\
@@ -205,8 +209,15 @@ api.add_router("/orders", orders_router)
 api.add_router("/payments", payments_router)
 api.add_router("", insights_router)
 api.add_router("", risk_router)
+api.add_router("", notifications_router)
+api.add_router("", relations_router)
+api.add_router("", service_router)  # /service/… and /accounts/{id}/service-policy
+api.add_router("/tickets", "kam.service.ticket_api.router")
+api.add_router("", "kam.club.api.router")  # /club/… and /accounts/{id}/club…
+api.add_router("", segment_analysis_router)  # before /segments/{id}: /segments/rules
 api.add_router("/segments", segments_router)
 api.add_router("/strategies", strategies_router)
+api.add_router("/plans", "kam.plans.api.router")
 
 
 def openapi_document() -> str:

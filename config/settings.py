@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "kam.insights",
     "kam.segments",
     "kam.risk",
+    "kam.notifications",
+    "kam.plans",
+    "kam.service",
+    "kam.relations",
+    "kam.club",
 ]
 
 MIDDLEWARE = [
@@ -125,10 +130,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 KAM_UPLOAD_MAX_BYTES = env_int("KAM_UPLOAD_MAX_MB", 50, minimum=1) * 1024 * 1024
+# Uploaded files (ticket attachments) live in KAM_HOME/media; they are never served as
+# static files, only through views that check who may see them.
+MEDIA_ROOT = KAM_HOME / "media"
+# Minutes between the SLA checks `kam worker` queues (escalation of tickets).
+KAM_SLA_CHECK_MINUTES = env_int("KAM_SLA_CHECK_MINUTES", 5, minimum=1)
 
 KAM_CURRENCY = env_str("KAM_CURRENCY", "CNY")
+# Gifts and entertainment one person may receive per year (KAM_CURRENCY) before a warning.
+KAM_GIFT_LIMIT_PER_PERSON = env_int("KAM_GIFT_LIMIT_PER_PERSON", 2000, minimum=0)
 KAM_PAGE_SIZE = env_int("KAM_PAGE_SIZE", 50, minimum=5)
 KAM_API_TOKEN_DAYS = env_int("KAM_API_TOKEN_DAYS", 365, minimum=1)
+# The address of this installation as users reach it, for links in emails.
+KAM_SITE_URL = env_str("KAM_SITE_URL", "")
+
+# Email: notifications are also emailed when KAM_EMAIL_HOST names a mail server.
+EMAIL_HOST = env_str("KAM_EMAIL_HOST", "")
+EMAIL_PORT = env_int("KAM_EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("KAM_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("KAM_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KAM_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("KAM_EMAIL_FROM", "kam@localhost")
+KAM_EMAIL_NOTIFICATIONS = bool(EMAIL_HOST)
 
 LOGGING = {
     "version": 1,

@@ -14,5 +14,11 @@ urlpatterns = [
     path("insights/", include("kam.insights.urls")),
     path("segments/", include("kam.segments.urls")),
     path("risk/", include("kam.risk.urls")),
+    path("service/", include("kam.service.urls")),
+    path("tickets/", include("kam.service.ticket_urls")),
+    path("notifications/", include("kam.notifications.urls")),
+    path("relations/", include("kam.relations.urls")),
+    path("plans/", include("kam.plans.urls")),
+    path("club/", include("kam.club.urls")),
     path("", include("kam.core.urls")),
 ]

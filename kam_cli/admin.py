@@ -33,6 +33,7 @@ class RoleName(StrEnum):
     sales_manager = "sales_manager"
     account_manager = "account_manager"
     analyst = "analyst"
+    service_agent = "service_agent"
 
 
 # --- kam init ----------------------------------------------------------------------

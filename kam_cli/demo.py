@@ -134,6 +134,7 @@ def build_and_load(seed: int) -> None:
     except DemoLoadFailed as exc:
         fail(f"the demo files did not import:\n{exc}", code=1)
     score_demo(users["admin"], book.as_of)
+    populate_relationship_work(seed, users, book.as_of)
     counts = ", ".join(f"{count:,} {name}" for name, count in book_counts(book).items())
     say(f"Demo ready in {time.perf_counter() - started:.1f} s: {counts}", style="green")
     say(f"Sample import files: {folder}")
@@ -153,6 +154,35 @@ def score_demo(actor: User, as_of: dt.date) -> None:
         say(f"Scored {run.account_count:,} accounts as of {as_of:%Y-%m-%d}")
     else:
         note(f"  scoring failed ({run.error}); the dashboard stays empty until `kam score`")
+
+
+#: The demo content of the service and relationship apps, in the order it is built: the
+#: holiday calendar before tickets (their SLA clocks skip holidays), all after scoring
+#: (service policies, visit cadence and club levels follow the tiers).
+DEMO_PARTS = (
+    ("activities", "kam.relations.demo"),
+    ("tickets and surveys", "kam.service.demo"),
+    ("account plans", "kam.plans.demo"),
+    ("club members", "kam.club.demo"),
+)
+
+
+def populate_relationship_work(seed: int, users: dict[str, User], as_of: dt.date) -> None:
+    """Activities, tickets, surveys, account plans and club members, so every page of the
+    service and relationship apps shows real content. Deterministic with the seed."""
+    import importlib
+    import random
+
+    from kam.accounts.models import Account
+    from kam.service.policies import load_bundled_holidays
+
+    load_bundled_holidays(actor=users["director"], source="demo")
+    for offset, (label, module) in enumerate(DEMO_PARTS, start=1):
+        populate = importlib.import_module(module).populate
+        with err.status(f"Adding demo {label} …"):
+            rng = random.Random(seed + offset)  # noqa: S311 - demo data, not secrets
+            made = populate(rng, Account.objects.all(), users, as_of)
+        say("Added " + ", ".join(f"{count:,} {name}" for name, count in made.items()))
 
 
 def show_loaded(report: ImportReport) -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import typer
 
 from kam_cli.admin import init, user_app
+from kam_cli.club import club_app
 from kam_cli.data import export_command, import_command
 from kam_cli.demo import demo
+from kam_cli.plans import plans_app
+from kam_cli.policy import calendar_app, policy_app
+from kam_cli.relations import relations_app
 from kam_cli.risk import risk_app
 from kam_cli.score import clv_app, score_command
 from kam_cli.segment import segment_app
 from kam_cli.server import serve
+from kam_cli.service import service_app
 from kam_cli.worker import worker
 
 app = typer.Typer(
@@ -31,6 +36,12 @@ app.add_typer(user_app, name="user")
 app.add_typer(clv_app, name="clv")
 app.add_typer(segment_app, name="segment")
 app.add_typer(risk_app, name="risk")
+app.add_typer(relations_app, name="relations")
+app.add_typer(policy_app, name="policy")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(club_app, name="club")
+app.add_typer(plans_app, name="plans")
+app.add_typer(service_app, name="service")
 
 
 def main() -> None:

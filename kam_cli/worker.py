@@ -50,6 +50,10 @@ def worker(
         stop_when_orphaned(parent)
     from django.core.management import call_command
 
+    if not batch:  # tickets: an SLA check is queued every KAM_SLA_CHECK_MINUTES
+        from kam.service.tasks import schedule_sla_checks
+
+        schedule_sla_checks()
     note(f"KAM task worker on the {describe_database()} (Ctrl+C stops)", style="green")
     call_command(
         "db_worker",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kam.core import audit
-from kam.core.models import ApiToken, AuditAction, AuditEvent, Region, Team, User
+from kam.core.models import ApiToken, AuditAction, AuditEvent, Department, Region, Team, User
 
 admin.site.site_header = _("KAM administration")
 admin.site.site_title = _("KAM administration")
@@ -25,17 +25,26 @@ admin.site.index_title = _("Users, teams and records")
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "first_name", "last_name", "role", "team", "region", "is_active")
-    list_filter = ("role", "team", "region", "is_active", "is_staff", "is_superuser")
-    list_select_related = ("team", "region")
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "role",
+        "team",
+        "region",
+        "department",
+        "is_active",
+    )
+    list_filter = ("role", "team", "region", "department", "is_active", "is_staff", "is_superuser")
+    list_select_related = ("team", "region", "department")
     search_fields = ("username", "first_name", "last_name", "email")
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("Role and organisation"), {"fields": ("role", "team", "region")}),
+        (_("Role and organisation"), {"fields": ("role", "team", "region", "department")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
-        (_("Role and organisation"), {"fields": ("role", "team", "region")}),
+        (_("Role and organisation"), {"fields": ("role", "team", "region", "department")}),
     )
 
 
@@ -56,6 +65,12 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.display(description=_("members"), ordering="members_total")
     def member_count(self, team: Any) -> int:
         return int(team.members_total)
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_zh")
+    search_fields = ("code", "name", "name_zh")
 
 
 @admin.register(Region)

@@ -1,8 +1,10 @@
 """The demo book: a realistic B2B customer base for `kam demo`, the same for the same seed.
 
 About 2,000 Chinese and international accounts in group hierarchies, three years of
-orders with a Pareto-shaped spend (20% of accounts ≈ 80% of revenue), payments on time,
-late and overdue, buying-centre contacts with an org chart, and a sales organisation.
+orders with a Pareto-shaped spend (20% of accounts ≈ 80% of revenue) placed at fairly
+regular intervals, payments mostly within terms (a minority late, a few seriously overdue)
+against credit limits set from each account's exposure, buying-centre contacts that grow
+with the account's weight (with an org chart), and a sales organisation.
 
 `build_demo` is pure: a random.Random(seed) and a fixed as-of date, no clock, no
 database. `write_demo_files` turns the book into the import CSV files, and `load_demo`
@@ -165,11 +167,13 @@ class DemoUser:
 
 
 # fmt: off
-# (surname, given name) of the director, the managers, the account managers and the analyst
+# (surname, given name) of the director, the managers, the account managers, the analyst
+# and the service staff
 STAFF_NAMES = (
     ("周", "建国"), ("陈", "静"), ("王", "磊"), ("李", "娜"), ("张", "伟"), ("刘", "洋"),
     ("杨", "敏"), ("赵", "强"), ("黄", "丽"), ("吴", "杰"), ("徐", "涛"), ("孙", "婷"),
     ("马", "超"), ("朱", "霞"), ("胡", "鹏"), ("郭", "欣怡"), ("何", "俊杰"),
+    ("林", "芳"), ("罗", "明"),
 )
 # fmt: on
 
@@ -188,7 +192,14 @@ def demo_users() -> list[DemoUser]:
                 DemoUser(username, Role.ACCOUNT_MANAGER, *next(names), team.name, team.region)
             )
     users.append(DemoUser("analyst", Role.ANALYST, *next(names)))
+    for username in SERVICE_STAFF:
+        users.append(DemoUser(username, Role.SERVICE_AGENT, *next(names)))
     return users
+
+
+#: The customer-service department's staff (tickets of the accounts they serve).
+SERVICE_STAFF = ("service1", "service2")
+SERVICE_DEPARTMENT = ("customer-service", "Customer service", "客户服务部")
 
 
 # --- names -------------------------------------------------------------------------
@@ -411,15 +422,25 @@ BUNDLES = {
 }
 MONTH_SEASON = (1.0, 0.6, 1.0, 1.0, 1.0, 1.1, 0.9, 0.9, 1.05, 0.85, 1.1, 1.35)  # Feb: 春节
 PAYMENT_TERMS = {"AAA": 90, "AA": 60, "A": 60, "BBB": 45, "BB": 30, "B": 30, "C": 0, "unrated": 30}
-# rating -> (share of invoices paid late, mean days late, share never paid)
+# rating -> (share of invoices paid late, mean days late of those, share disputed: settled
+# only 60-240 days after the due date). Most invoices are paid within terms; late ones
+# mostly within a few weeks. Nothing stays unpaid for ever: old disputes are settled (or
+# written off, which also takes them out of the receivables).
 PAYMENT_HABITS = {
-    "AAA": (0.03, 8, 0.0), "AA": (0.05, 10, 0.001), "A": (0.08, 14, 0.002),
-    "BBB": (0.12, 18, 0.004), "BB": (0.2, 25, 0.01), "B": (0.3, 35, 0.02),
-    "C": (0.45, 50, 0.04), "unrated": (0.15, 20, 0.005),
+    "AAA": (0.03, 7, 0.0), "AA": (0.05, 10, 0.001), "A": (0.07, 12, 0.002),
+    "BBB": (0.10, 15, 0.003), "BB": (0.15, 20, 0.005), "B": (0.22, 25, 0.008),
+    "C": (0.30, 30, 0.012), "unrated": (0.12, 15, 0.004),
 }
-CREDIT_FACTOR = {"AAA": 0.5, "AA": 0.4, "A": 0.3, "BBB": 0.2, "BB": 0.12, "B": 0.08, "C": 0.03}
-RISKY_SHARE = {"AAA": 0.01, "AA": 0.02, "A": 0.04, "BBB": 0.08, "BB": 0.15, "B": 0.25, "C": 0.35,
-               "unrated": 0.05}
+# The credit limit covers the most the account has owed at once, with this headroom (a
+# credit manager's review of its record); unrated accounts have no limit.
+CREDIT_HEADROOM = {"AAA": 1.6, "AA": 1.5, "A": 1.4, "BBB": 1.3, "BB": 1.25, "B": 1.2, "C": 1.1}
+MIN_CREDIT_LIMIT = 10_000
+# Accounts sliding into payment trouble (RISK-2): over the last RISKY_DAYS they pay later
+# and leave RISKY_UNPAID of their invoices unpaid.
+RISKY_SHARE = {"AAA": 0.005, "AA": 0.01, "A": 0.015, "BBB": 0.03, "BB": 0.05, "B": 0.08,
+               "C": 0.12, "unrated": 0.03}
+RISKY_DAYS = 300
+RISKY_UNPAID = 0.2
 # fmt: on
 
 # Spend per account is log-normal. A sigma of 1.68 alone would put 80% of it in the top 20%;
@@ -457,6 +478,7 @@ class Plan:
     bundles: tuple[str, ...] = ()
     owner: str = ""
     revenue: float = 0.0
+    recent_revenue: float = 0.0  # over the year up to the as-of date
     last_order: dt.date | None = None
     tags: list[str] = field(default_factory=list)
 
@@ -502,15 +524,20 @@ def build_demo(
     orders = [order for plan in plans for order in plan_orders(rng, plan, as_of)]
     orders.sort(key=lambda o: (o.date, o.account))
     order_rows = number_orders(orders)
-    payment_rows = plan_payments(rng, orders, {p.external_id: p for p in plans}, as_of)
+    by_id = {p.external_id: p for p in plans}
+    payment_rows = plan_payments(rng, orders, by_id, as_of)
+    limits = credit_limits(payment_rows, orders, by_id, as_of)
     settle_status(plans, orders, as_of)
     ranks = rank_by_revenue(plans)
     tag_accounts(rng, plans, ranks, as_of)
-    contacts = plan_contacts(rng, plans, ranks)
+    contacts = plan_contacts(rng, plans, coverage_ranks(plans))
     return DemoBook(
         seed=seed,
         as_of=as_of,
-        accounts=[account_row(rng, plan, ranks[plan.external_id]) for plan in plans],
+        accounts=[
+            account_row(rng, plan, ranks[plan.external_id], limits[plan.external_id])
+            for plan in plans
+        ],
         contacts=contacts,
         orders=order_rows,
         payments=payment_rows,
@@ -864,17 +891,26 @@ def order_frequency(weight: float) -> float:
     return min(40.0, 3 + 6 * math.log10(1 + weight / 100_000))
 
 
+#: How regularly accounts reorder: the shape of the gamma-distributed gaps between orders
+#: (1 would be a Poisson process; 2-4 are B2B replenishment, whose gaps vary by 50-70%
+#: around their mean, so that a gap three times the usual one is the exception it is in
+#: real books, RISK-5). Each account gets one.
+REORDER_REGULARITY = (2.0, 3.0, 4.0)
+
+
 def plan_orders(rng: random.Random, plan: Plan, as_of: dt.date) -> list[OrderDraft]:
     if plan.lifecycle == "prospect":
         return []
     frequency = order_frequency(plan.weight)
     base_discount = min(0.12, 0.03 * math.log10(max(plan.weight, 100_000) / 100_000) + 0.01)
+    shape = rng.choice(REORDER_REGULARITY)
+    mean_gap = 365 / frequency
     drafts: list[OrderDraft] = []
     day = plan.start + dt.timedelta(days=rng.randrange(20))
     while day <= plan.end:
         if day.month != 2 or rng.random() > 0.4:  # fewer orders around the Spring Festival
             drafts.extend(order_lines(rng, plan, day, frequency, base_discount, as_of))
-        day += dt.timedelta(days=max(1, round(rng.expovariate(frequency / 365))))
+        day += dt.timedelta(days=max(1, round(rng.gammavariate(shape, mean_gap / shape))))
     return drafts
 
 
@@ -959,6 +995,16 @@ def number_orders(orders: list[OrderDraft]) -> list[Row]:
     return rows
 
 
+def invoice_parts(order: OrderDraft, plan: Plan) -> list[tuple[float, int]]:
+    """(amount, days to pay) of each receivable of an order: one, or for big orders an
+    advance due in 15 days and the balance on the account's terms."""
+    terms = PAYMENT_TERMS[plan.rating]
+    if order.amount > 1_000_000:
+        advance = round(order.amount * 0.3, 2)
+        return [(advance, 15), (round(order.amount - advance, 2), terms)]
+    return [(order.amount, terms)]
+
+
 def plan_payments(
     rng: random.Random, orders: list[OrderDraft], plans: dict[str, Plan], as_of: dt.date
 ) -> list[Row]:
@@ -969,12 +1015,7 @@ def plan_payments(
         if order.credit_note:
             continue
         plan = plans[order.account]
-        terms = PAYMENT_TERMS[plan.rating]
-        parts = [(order.amount, terms)]
-        if order.amount > 1_000_000:
-            advance = round(order.amount * 0.3, 2)
-            parts = [(advance, 15), (round(order.amount - advance, 2), terms)]
-        for amount, days in parts:
+        for amount, days in invoice_parts(order, plan):
             due = order.date + dt.timedelta(days=days)
             paid = settle(rng, plan, due, as_of)
             rows.append(
@@ -991,27 +1032,70 @@ def plan_payments(
 
 
 def settle(rng: random.Random, plan: Plan, due: dt.date, as_of: dt.date) -> dt.date | None:
-    """When the customer paid: mostly on time, some late, a few never (overdue)."""
-    late_share, mean_late, unpaid_share = PAYMENT_HABITS[plan.rating]
-    if plan.risky and (as_of - due).days < 365:  # a customer sliding into trouble (RISK-2)
-        late_share, mean_late = min(0.85, late_share * 2.5), mean_late * 2
-        unpaid_share = max(unpaid_share, 0.1)
+    """When the customer paid (None: not by the as-of date): mostly within terms, some a
+    few weeks late, a few disputed for months; accounts sliding into trouble leave some
+    invoices unpaid."""
+    late_share, mean_late, disputed_share = PAYMENT_HABITS[plan.rating]
+    unpaid_share = 0.0
+    if plan.risky and (as_of - due).days < RISKY_DAYS:  # sliding into trouble (RISK-2)
+        late_share, mean_late = min(0.8, late_share * 3), mean_late * 3
+        unpaid_share = RISKY_UNPAID
     roll = rng.random()
     if roll < unpaid_share:
         return None
-    if roll < unpaid_share + late_share:
+    roll -= unpaid_share
+    if roll < disputed_share:
+        paid = due + dt.timedelta(days=rng.randint(60, 240))
+    elif roll < disputed_share + late_share:
         paid = due + dt.timedelta(days=1 + int(rng.expovariate(1 / mean_late)))
     else:
         paid = due - dt.timedelta(days=rng.randint(0, 10))
     return paid if paid <= as_of else None
 
 
+def credit_limits(
+    payments: list[Row], orders: list[OrderDraft], plans: dict[str, Plan], as_of: dt.date
+) -> dict[str, str]:
+    """Each rated account's credit limit, as a credit manager sets it from the account's
+    record: the most it has owed at once (from invoice to payment), with its rating's
+    headroom, rounded up to 10,000 (at least MIN_CREDIT_LIMIT); empty for unrated accounts.
+    The invoices of an account's recent trouble are not part of that record, so those are
+    what can take it over its limit."""
+    issued = {order.external_id: order.date for order in orders}
+    changes: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
+    for row in payments:
+        plan = plans[row["account"]]
+        due = dt.date.fromisoformat(row["due_date"])
+        if plan.risky and (as_of - due).days < RISKY_DAYS:
+            continue
+        amount = float(row["amount"])
+        paid = dt.date.fromisoformat(row["paid_date"]) if row["paid_date"] else as_of
+        changes[row["account"]].append((issued[row["order"]], amount))
+        changes[row["account"]].append((max(paid, issued[row["order"]]), -amount))
+    limits: dict[str, str] = {}
+    for ext, plan in plans.items():
+        headroom = CREDIT_HEADROOM.get(plan.rating)
+        if headroom is None:
+            limits[ext] = ""
+            continue
+        owed = peak = 0.0
+        for _, amount in sorted(changes.get(ext, []), key=lambda c: (c[0], c[1])):
+            owed += amount  # on the same day, what is paid goes before what is invoiced
+            peak = max(peak, owed)
+        limit = max(MIN_CREDIT_LIMIT, math.ceil(peak * headroom / 10_000) * 10_000)
+        limits[ext] = f"{limit:.2f}"
+    return limits
+
+
 def settle_status(plans: list[Plan], orders: list[OrderDraft], as_of: dt.date) -> None:
     """Revenue, last order and the status that follows from them."""
     index = {plan.external_id: plan for plan in plans}
+    year_ago = as_of - dt.timedelta(days=365)
     for order in orders:
         plan = index[order.account]
         plan.revenue += order.amount
+        if order.date > year_ago:
+            plan.recent_revenue += order.amount
         if not order.credit_note and (plan.last_order is None or order.date > plan.last_order):
             plan.last_order = order.date
     for plan in plans:
@@ -1067,7 +1151,7 @@ def tag_accounts(
             tags.append("价格敏感")
 
 
-def account_row(rng: random.Random, plan: Plan, rank: float) -> Row:
+def account_row(rng: random.Random, plan: Plan, rank: float, credit_limit: str) -> Row:
     public = plan.industry in {Industry.GOVERNMENT, Industry.EDUCATION} and not plan.slug
     revenue = 0.0 if public else plan.weight / rng.uniform(0.003, 0.03)
     employees = rng.randint(60, 3000) if public else max(8, round(revenue / rng.uniform(6e5, 2e6)))
@@ -1085,7 +1169,7 @@ def account_row(rng: random.Random, plan: Plan, rank: float) -> Row:
         "region": plan.region,
         "ownership_type": plan.ownership,
         "credit_rating": plan.rating,
-        "credit_limit": credit_limit(plan),
+        "credit_limit": credit_limit,
         "status": plan.status,
         "tags": "; ".join(sorted(plan.tags)),
         "parent": plan.parent,
@@ -1106,13 +1190,6 @@ def website_of(plan: Plan) -> str:
         tld = {"US": "com", "DE": "de", "SG": "com.sg", "JP": "co.jp"}[plan.country]
         return f"{plan.slug}.{tld}"
     return f"{plan.slug}.com.cn"
-
-
-def credit_limit(plan: Plan) -> str:
-    factor = CREDIT_FACTOR.get(plan.rating)
-    if factor is None:
-        return ""
-    return f"{max(10_000, round(plan.weight * factor, -4)):.2f}"
 
 
 def plan_account_teams(plans: list[Plan], ranks: dict[str, float]) -> list[tuple[str, str, str]]:
@@ -1141,15 +1218,27 @@ def plan_account_teams(plans: list[Plan], ranks: dict[str, float]) -> list[tuple
 
 
 def contact_count(rng: random.Random, plan: Plan, rank: float) -> int:
+    """Key accounts: a buying centre of four to eight people; mid-sized ones two to four;
+    small ones and prospects most often the one buyer."""
     if plan.status == AccountStatus.PROSPECT:
-        return rng.randint(1, 2)
+        return rng.choice((1, 1, 2))
     if rank < 0.02:
         return rng.randint(6, 8)
     if rank < 0.2:
         return rng.randint(4, 6)
     if rank < 0.5:
-        return rng.randint(2, 3)
-    return rng.randint(1, 2)
+        return rng.choice((2, 3, 3, 4))
+    return rng.choice((1, 1, 2))
+
+
+def coverage_ranks(plans: list[Plan]) -> dict[str, float]:
+    """How much the sales team invests in each account's buying centre: the better of its
+    place by revenue over the history and by revenue over the last year (0.0 the first),
+    so a newly won account that already buys a lot is covered like an old key account."""
+    overall = rank_by_revenue(plans)
+    ordered = sorted(plans, key=lambda p: (-p.recent_revenue, p.external_id))
+    recent = {plan.external_id: n / len(plans) for n, plan in enumerate(ordered)}
+    return {ext: min(rank, recent[ext]) for ext, rank in overall.items()}
 
 
 def buying_roles(rng: random.Random, count: int) -> list[str]:
@@ -1161,7 +1250,7 @@ def buying_roles(rng: random.Random, count: int) -> list[str]:
             BuyingRole.USER_BUYER,
             BuyingRole.COACH,
         ]
-        if rng.random() < 0.12:  # no coach: a red flag the relationship map should show
+        if rng.random() < 0.08:  # no coach: a red flag the relationship map should show
             roles[3] = BuyingRole.NONE
         extra = (BuyingRole.USER_BUYER, BuyingRole.TECHNICAL_BUYER, BuyingRole.NONE)
         return roles + [rng.choice(extra) for _ in range(count - 4)]
@@ -1202,6 +1291,24 @@ FAMILIARITY: dict[str, tuple[int, int]] = {
 }
 
 
+STANCES: dict[str, dict[str, float]] = {
+    BuyingRole.COACH: {Stance.SUPPORTER: 9, Stance.NEUTRAL: 1},
+    # An economic buyer against a supplier the account keeps buying from is rare.
+    BuyingRole.ECONOMIC_BUYER: {
+        Stance.SUPPORTER: 50,
+        Stance.NEUTRAL: 36,
+        Stance.OPPONENT: 4,
+        Stance.UNKNOWN: 10,
+    },
+    BuyingRole.NONE: {
+        Stance.SUPPORTER: 45,
+        Stance.NEUTRAL: 35,
+        Stance.OPPONENT: 8,
+        Stance.UNKNOWN: 12,
+    },
+}
+
+
 def plan_contacts(rng: random.Random, plans: list[Plan], ranks: dict[str, float]) -> list[Row]:
     rows: list[Row] = []
     ids = (f"P{n:06d}" for n in itertools.count(100001))
@@ -1228,16 +1335,12 @@ def contact_row(rng: random.Random, plan: Plan, role: str, rank: float) -> Row:
     style = "english" if plan.english else "public" if not plan.slug else "company"
     title, department = rng.choice(TITLES[style][role])
     low, high = FAMILIARITY[role]
-    familiarity = rng.randint(low, high)
-    if role == BuyingRole.ECONOMIC_BUYER and rank < 0.2 and rng.random() < 0.15:
-        familiarity = 0  # the decision maker we never met (RISK-4)
-    stance = (
-        weighted(rng, {Stance.SUPPORTER: 9, Stance.NEUTRAL: 1})
-        if role == BuyingRole.COACH
-        else weighted(
-            rng, {Stance.SUPPORTER: 45, Stance.NEUTRAL: 35, Stance.OPPONENT: 8, Stance.UNKNOWN: 12}
-        )
-    )
+    if role == BuyingRole.ECONOMIC_BUYER and rank < 0.2:
+        # Key accounts: the decision maker is met, except now and then (RISK-4).
+        familiarity = 0 if rng.random() < 0.07 else rng.randint(max(low, 1), high + 1)
+    else:
+        familiarity = rng.randint(low, high)
+    stance = weighted(rng, STANCES.get(role, STANCES[BuyingRole.NONE]))
     key = rank < 0.2 and not plan.english
     return {
         "account": plan.external_id,
@@ -1326,8 +1429,10 @@ def create_demo_organisation(book: DemoBook) -> dict[str, User]:
     """Regions, teams and the demo users (password `demo`), straight through the ORM."""
     from django.contrib.auth.hashers import make_password
 
-    from kam.core.models import Region, Team, User
+    from kam.core.models import Department, Region, Team, User
 
+    code, name, name_zh = SERVICE_DEPARTMENT
+    service = Department.objects.create(code=code, name=name, name_zh=name_zh)
     regions = {
         r.code: Region.objects.create(code=r.code, name=r.name, name_zh=r.name_zh) for r in REGIONS
     }
@@ -1347,6 +1452,7 @@ def create_demo_organisation(book: DemoBook) -> dict[str, User]:
             region=regions[spec.region] if spec.region else None,
             is_staff=spec.is_administrator,
             is_superuser=spec.is_administrator,
+            department=service if spec.role == Role.SERVICE_AGENT else None,
         )
     return users
 

@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     SALES_MANAGER = "sales_manager", _("Sales manager")  # the team's accounts
     ACCOUNT_MANAGER = "account_manager", _("Account manager")  # own and account-team accounts
     ANALYST = "analyst", _("Analyst")  # reads everything, writes nothing
+    SERVICE_AGENT = "service_agent", _("Service staff")  # the accounts they serve, tickets
 
 
 class Region(models.Model):
@@ -53,6 +54,23 @@ class Team(models.Model):
         return self.name
 
 
+class Department(models.Model):
+    """A back-office department that supports key accounts (customer service, finance,
+    logistics, …): service KPIs are counted per department and per person."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_zh = models.CharField(_("Chinese name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.ACCOUNT_MANAGER
@@ -67,6 +85,14 @@ class User(AbstractUser):
     )
     region = models.ForeignKey(
         Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
     )
 
     class Meta:

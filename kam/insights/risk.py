@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from django.dispatch import Signal
 
-from kam.accounts.models import Account
+from kam.accounts.models import Account, AccountStatus
 from kam.contacts.models import Contact, Familiarity
 from kam.transactions.models import Order, Payment
 
@@ -127,6 +127,20 @@ def owners_frame() -> pd.DataFrame:
     return frame
 
 
+def with_tiers(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The accounts (account_id as text) with their effective tier in ``tier`` (empty for
+    an account without one), once the book has been scored; unchanged before that, so the
+    relationship model rates every account as a key account while no tier is known."""
+    from kam.insights.services import effective_tiers
+
+    tiers = effective_tiers()
+    if not tiers:
+        return accounts
+    tiered = accounts.copy()
+    tiered["tier"] = [tiers.get(int(pk), "") for pk in tiered["account_id"]]
+    return tiered
+
+
 def payment_behaviour(payments: pd.DataFrame) -> Callable[[dt.date], pd.DataFrame | None]:
     """The churn model's payment columns as of any date (a function, so that the model
     trained at an earlier cut-off sees the payments as they were then):
@@ -204,7 +218,8 @@ def texts(value: Any) -> list[str]:
 @dataclass
 class Signals:
     """What the risk models said about one account; a part is None when it was not
-    checked (no orders for churn, no payments and no limit for credit)."""
+    checked (no orders, or an account marked lost, for churn; no payments and no limit for
+    credit)."""
 
     account_id: int
     revenue_12m: float = 0.0
@@ -274,9 +289,12 @@ def add_churn(
     extra = payment_behaviour(payments) if not payments.empty else None
     transactions = orders[["customer_id", "date", "amount"]]
     result = churn_risk(transactions, book.as_of, extra, settings=settings)
+    # The model learns from every account, but warns only about accounts that are still
+    # customers: one marked lost has gone already (docs/methods/risk.md).
+    lost = set(Account.objects.filter(status=AccountStatus.LOST).values_list("pk", flat=True))
     for row in result.accounts.to_dict("records"):
         signals = book.accounts.get(int(str(row["customer_id"])))
-        if signals is None:
+        if signals is None or signals.account_id in lost:
             continue
         signals.churn = {
             "probability": number(row["churn_probability"]),
@@ -389,7 +407,9 @@ def add_credit(
 def add_relationships(book: BookRisk) -> list[object]:
     from kam_analytics.models.relationship import relationship_risk
 
-    result = relationship_risk(contacts_frame(book.as_of), owners_frame(), as_of=book.as_of)
+    # A gap in the buying centre weighs by the account's tier (docs/methods/risk.md).
+    accounts = with_tiers(owners_frame())
+    result = relationship_risk(contacts_frame(book.as_of), accounts, as_of=book.as_of)
     for row in result.accounts.to_dict("records"):
         signals = book.accounts.get(int(str(row["account_id"])))
         if signals is None:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kam.insights.models import RunStatus, Tier
+from kam.core.runs import BackgroundRun
+from kam.insights.models import Tier
 
 
 class RiskLevel(models.TextChoices):
@@ -45,7 +45,7 @@ class ChurnBand(models.TextChoices):
 
 
 class CreditFlag(models.TextChoices):
-    STOP = "stop", _("Stop")  # more than 90 days overdue, or over the credit limit
+    STOP = "stop", _("Stop")  # more than 90 days overdue, or over the limit by more than 10%
     WATCH = "watch", _("Watch")  # more than 30 days overdue, paying later, near the limit
     OK = "ok", _("OK")
 
@@ -63,20 +63,11 @@ class RiskTrigger(models.TextChoices):
     COMMAND = "command", _("kam risk")
 
 
-class RiskRun(models.Model):
+class RiskRun(BackgroundRun):
     """One check of the whole book as of a date: a dated snapshot of every account's risks."""
 
-    started_at = models.DateTimeField(_("started"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
-    )
-    as_of = models.DateField(_("as of"))
     trigger = models.CharField(
         _("started by"), max_length=10, choices=RiskTrigger.choices, default=RiskTrigger.REQUEST
-    )
-    actor = models.ForeignKey(
-        "core.User", verbose_name=_("who"), null=True, blank=True, on_delete=models.SET_NULL
     )
     scoring_run = models.ForeignKey(
         "insights.ScoringRun",
@@ -86,7 +77,6 @@ class RiskRun(models.Model):
         on_delete=models.SET_NULL,
         related_name="risk_runs",
     )
-    warnings = models.JSONField(_("warnings"), default=list)
     churn_model = models.JSONField(
         _("churn model"),
         default=dict,
@@ -95,7 +85,6 @@ class RiskRun(models.Model):
             "calibration and Brier score."
         ),
     )
-    error = models.TextField(_("error"), blank=True)
     account_count = models.PositiveIntegerField(_("accounts checked"), default=0)
     at_risk_count = models.PositiveIntegerField(_("accounts at risk"), default=0)
     order_count = models.PositiveIntegerField(_("orders read"), default=0)
@@ -105,14 +94,6 @@ class RiskRun(models.Model):
         ordering = ["-started_at", "-id"]
         verbose_name = _("risk run")
         verbose_name_plural = _("risk runs")
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.as_of} {self.status}"
-
-    def duration_seconds(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
 
     def churn_evaluation(self) -> dict[str, object]:
         """The churn model's out-of-time figures, empty when it was not trained."""

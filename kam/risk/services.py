@@ -27,10 +27,19 @@ from kam.accounts.models import Account
 from kam.accounts.services import visible_accounts
 from kam.core import audit
 from kam.core.models import AuditAction, User
+from kam.core.runs import (
+    RunBusy,
+    claim_queued,
+    enqueue_or_fail,
+    guarded,
+    make_run,
+    refuse_while_busy,
+    save_failure,
+)
 from kam.insights import risk as bridge
 from kam.insights.models import RunStatus, ScoringRun, ScoringSettings, Tier
 from kam.insights.notes import render_notes
-from kam.insights.services import effective_tiers, failure_text, is_director
+from kam.insights.services import effective_tiers, is_director
 from kam.risk.models import (
     LEVEL_RANK,
     AccountRisk,
@@ -44,8 +53,6 @@ from kam.risk.models import (
 )
 
 log = logging.getLogger(__name__)
-
-IN_PROGRESS = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 #: An account is on the watch list for a type of risk when its snapshot matches.
 TYPE_FILTERS: dict[str, Q] = {
@@ -78,17 +85,10 @@ def require_checker(user: User | None) -> None:
 # --- the risk run -------------------------------------------------------------------------
 
 
-class RiskRunInProgress(Exception):
+class RiskRunInProgress(RunBusy):
     """Another risk run is queued or running: runs go one at a time."""
 
-    def __init__(self, run: RiskRun) -> None:
-        self.run = run
-        super().__init__(f"risk run {run.pk} is already {run.status}")
-
-
-def run_in_progress() -> RiskRun | None:
-    """The latest risk run that is queued or running, if any."""
-    return RiskRun.objects.filter(status__in=IN_PROGRESS).order_by("-pk").first()
+    run: RiskRun
 
 
 def new_run(
@@ -104,16 +104,12 @@ def new_run(
     # at once, the second waits here and then sees the first run.
     ScoringSettings.load()
     ScoringSettings.objects.select_for_update().filter(pk=1).first()
-    busy = run_in_progress()
-    if busy is not None:
-        raise RiskRunInProgress(busy)
-    return RiskRun.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
-        status=status,
-        as_of=as_of or timezone.localdate(),
-        trigger=trigger,
-        scoring_run=scoring_run,
+    refuse_while_busy(RiskRun, RiskRunInProgress)
+    run = make_run(
+        RiskRun, actor=actor, as_of=as_of, status=status, trigger=trigger, scoring_run=scoring_run
     )
+    run.save(force_insert=True)
+    return run
 
 
 def check_risks(
@@ -150,35 +146,23 @@ def queue_risk_run(*, actor: User, as_of: dt.date | None = None) -> RiskRun:
         run = new_run(
             actor=actor, as_of=as_of, status=RunStatus.QUEUED, trigger=RiskTrigger.REQUEST
         )
-        transaction.on_commit(partial(enqueue_run, run.pk))
+        transaction.on_commit(partial(enqueue_run, run))
     run.refresh_from_db()  # with the immediate backend the run has finished already
     return run
 
 
-def enqueue_run(run_id: int) -> None:
-    """Hand the run to the task backend; a run the backend refuses fails at once instead
-    of staying queued for ever."""
+def enqueue_run(run: RiskRun) -> None:
+    """Hand the run to the task worker (a run the backend refuses fails at once)."""
     from kam.risk.tasks import check_queued_risks
 
-    try:
-        check_queued_risks.enqueue(run_id)
-    except Exception as exc:
-        log.exception("risk run %s could not be queued", run_id)
-        record_failure(RiskRun.objects.get(pk=run_id), exc)
+    enqueue_or_fail(check_queued_risks, run, record_failure)
 
 
 def execute_queued_run(run_id: int) -> RiskRun | None:
     """The task's work: start the queued run and compute it. None when the run is no
     longer queued (it has run already, or someone failed it by hand)."""
-    with transaction.atomic():
-        run = RiskRun.objects.select_for_update().filter(pk=run_id, status=RunStatus.QUEUED).first()
-        if run is None:
-            log.warning("risk run %s is not queued; nothing to do", run_id)
-            return None
-        run.status = RunStatus.RUNNING
-        run.started_at = timezone.now()  # until now: when it was queued
-        run.save(update_fields=["status", "started_at"])
-    return compute_run(run)
+    run = claim_queued(RiskRun, run_id)
+    return None if run is None else compute_run(run)
 
 
 def compute_run(run: RiskRun) -> RiskRun:
@@ -187,40 +171,41 @@ def compute_run(run: RiskRun) -> RiskRun:
     A failed run keeps status 'failed' and its error and writes no snapshot; so does an
     interrupted one (Ctrl+C, a worker stopped at once), which goes on being interrupted.
     """
-    try:
-        book = bridge.book_risk(run.as_of)
-        with transaction.atomic():
-            store_result(run, book)
-    except Exception as exc:  # a failed run is a result to show, not a crash
-        log.exception("risk run %s failed", run.pk)
-        record_failure(run, exc)
-    except BaseException as exc:  # a run left 'running' would block every later run
-        record_failure(run, exc)
-        raise
-    return run
+    return guarded(run, partial(check_and_store, run), record_failure)
+
+
+def check_and_store(run: RiskRun) -> None:
+    book = bridge.book_risk(run.as_of)
+    with transaction.atomic():
+        store_result(run, book)
 
 
 def record_failure(run: RiskRun, exc: BaseException) -> None:
-    run.status = RunStatus.FAILED
     run.account_count = run.at_risk_count = 0
-    run.warnings, run.churn_model = [], {}
-    run.error = failure_text(exc)
-    run.finished_at = timezone.now()
-    run.save()
+    run.churn_model = {}
+    save_failure(run, exc)
+
+
+#: Tiers whose likely churn alone does not make an account high risk: the service centre
+#: serves them and a high churn probability there is common (dormant small buyers); the
+#: watch list keeps them at medium so that the key accounts' high risks stand out.
+CHURN_CAPPED_TIERS = frozenset({Tier.BASIC})
 
 
 def overall_level(risk: AccountRisk) -> str:
-    """High: churn high, credit stopped or relationship high. Medium: churn medium,
-    credit watch or relationship medium. Low: order anomalies or a low relationship
-    severity only. Otherwise none."""
+    """High: churn high (medium at a basic-tier account), credit stopped or relationship
+    high. Medium: churn medium, credit watch or relationship medium. Low: order anomalies
+    or a low relationship severity only. Otherwise none."""
+    churn_high = risk.churn_band == ChurnBand.HIGH
     if (
-        risk.churn_band == ChurnBand.HIGH
+        (churn_high and risk.tier not in CHURN_CAPPED_TIERS)
         or risk.credit_flag == CreditFlag.STOP
         or risk.relationship_severity == Severity.HIGH
     ):
         return RiskLevel.HIGH
     if (
-        risk.churn_band == ChurnBand.MEDIUM
+        churn_high
+        or risk.churn_band == ChurnBand.MEDIUM
         or risk.credit_flag == CreditFlag.WATCH
         or risk.relationship_severity == Severity.MEDIUM
     ):

@@ -227,7 +227,13 @@ class SegmentOut(Schema):
     kind: SegmentKind
     owner_id: int
     owner: str = Field(description="The owner's username.")
-    definition: Definition
+    definition: Definition | None = Field(
+        None,
+        description="Left out for a data-driven segment: its members are a clustering "
+        "run's result (cluster_run_id, cluster_label), not conditions.",
+    )
+    cluster_run_id: int | None = Field(None, description="A data-driven segment's run.")
+    cluster_label: int | None = Field(None, description="Its cluster in that run.")
     summary: list[str] = Field(description="Each condition in words, in your language.")
     members: int = Field(description="Accounts you can see that belong to it now.")
     revenue_12m: NumberOut = Field(
@@ -240,6 +246,10 @@ class SegmentOut(Schema):
     @staticmethod
     def resolve_owner(segment: Segment) -> str:
         return segment.owner.username
+
+    @staticmethod
+    def resolve_definition(segment: Segment) -> dict[str, Any] | None:
+        return None if segment.kind == SegmentKind.CLUSTER else segment.definition
 
     @staticmethod
     def resolve_summary(segment: Segment) -> list[str]:

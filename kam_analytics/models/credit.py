@@ -22,10 +22,11 @@ From the payments (one row per invoice or instalment: ``customer_id``, ``due_dat
 * **credit-limit utilisation**: open receivables / credit limit (empty without a limit;
   a limit of 0 with anything open is infinitely over it);
 * **flag**: ``stop`` when any amount is more than ``stop_overdue_days`` (90) past due or
-  utilisation exceeds ``stop_utilisation`` (100%); ``watch`` when any amount is more than
-  ``watch_overdue_days`` (30) past due, the delay trend worsened by more than
-  ``watch_delay_increase_days`` (10) or utilisation exceeds ``watch_utilisation`` (80%);
-  else ``ok``. Each reason comes as a code and in English and Chinese with its figures.
+  utilisation exceeds ``stop_utilisation`` (110%: over the limit by a material margin);
+  ``watch`` when any amount is more than ``watch_overdue_days`` (30) past due, the delay
+  trend worsened by more than ``watch_delay_increase_days`` (10) or utilisation exceeds
+  ``watch_utilisation`` (80%, up to 110%); else ``ok``. Each reason comes as a code and in
+  English and Chinese with its figures.
 
 See docs/methods/risk.md.
 """
@@ -80,7 +81,9 @@ class CreditSettings:
     dso_days: int = 90
     trend_days: int = 90
     stop_overdue_days: int = 90
-    stop_utilisation: float = 1.0
+    #: Over the limit by more than 10% stops; up to that it is the watch reason
+    #: near_credit_limit (a limit to review, not deliveries to stop). docs/methods/risk.md.
+    stop_utilisation: float = 1.1
     watch_overdue_days: int = 30
     watch_delay_increase_days: float = 10.0
     watch_utilisation: float = 0.8

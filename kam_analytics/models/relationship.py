@@ -20,6 +20,16 @@ Flags (codes in `RELATIONSHIP_FLAGS`, each with its severity):
 ``no_coach``                low       nobody guides us inside the account
 ==========================  ========  ==================================================
 
+The severities above are those of a key account (tier diamond or core). Relationship gaps
+weigh in proportion to what the account is worth (`TIER_SEVERITIES`): one contact is normal
+at a basic or potential account (low) and a danger at a diamond or core one; an economic
+buyer against us is medium at a potential account, low at a basic one; ``owner_gone`` is
+high at every tier (every account needs an owner). With a ``tier`` column in ``accounts``
+each account's flags take the severities of its tier (an account without a tier, e.g. a
+prospect not scored yet, those of ``untiered_as``, basic by default); without it every
+account is rated as a key account. ``flags`` and the reasons come most serious first at
+the account's tier.
+
 An account's ``severity`` is that of its most serious flag ("none" without a flag) and
 ``risk_points`` the sum over its flags (high 3, medium 2, low 1), to order a watch list.
 Contacts no longer at the account (``is_active`` false) do not count. See
@@ -43,6 +53,8 @@ __all__ = [
     "RELATIONSHIP_FLAGS",
     "SEVERITIES",
     "STANCES",
+    "TIERS",
+    "TIER_SEVERITIES",
     "RelationshipRisk",
     "RelationshipSettings",
     "relationship_risk",
@@ -65,6 +77,35 @@ RELATIONSHIP_FLAGS: dict[str, Severity] = {
     "no_coach": "low",
 }
 _POINTS = {"none": 0, "low": 1, "medium": 2, "high": 3}
+#: kam.insights.models.Tier values, most valuable first.
+TIERS = ("diamond", "core", "potential", "basic")
+#: The severity of each flag at each tier: a gap in the buying centre matters in proportion
+#: to what the account is worth. Key accounts (diamond, core) keep `RELATIONSHIP_FLAGS`.
+#: Below them a thin buying centre is how smaller accounts buy (low); at a potential
+#: account an economic buyer against us still blocks the growth the tier is for (medium).
+#: An owner who left is high everywhere: every account needs one.
+TIER_SEVERITIES: dict[str, dict[str, Severity]] = {
+    "diamond": dict(RELATIONSHIP_FLAGS),
+    "core": dict(RELATIONSHIP_FLAGS),
+    "potential": {
+        "owner_gone": "high",
+        "single_threaded": "low",
+        "economic_buyer_opposed": "medium",
+        "economic_buyer_unknown": "low",
+        "economic_buyer_not_met": "low",
+        "owner_inactive": "low",
+        "no_coach": "low",
+    },
+    "basic": {
+        "owner_gone": "high",
+        "single_threaded": "low",
+        "economic_buyer_opposed": "low",
+        "economic_buyer_unknown": "low",
+        "economic_buyer_not_met": "low",
+        "owner_inactive": "low",
+        "no_coach": "low",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +115,9 @@ class RelationshipSettings:
     min_contacts: int = 2
     economic_buyer_met_within_days: int = 180
     owner_inactive_days: int = 60
+    #: The tier whose severities apply to an account the ``tier`` column leaves empty
+    #: (not scored yet: a prospect without orders has no revenue at stake).
+    untiered_as: str = "basic"
 
     def __post_init__(self) -> None:
         for name in ("min_contacts", "economic_buyer_met_within_days", "owner_inactive_days"):
@@ -82,6 +126,11 @@ class RelationshipSettings:
                 raise ValueError(
                     f"RelationshipSettings.{name} must be a whole number >= 1; got {value!r}"
                 )
+        if self.untiered_as not in TIERS:
+            raise ValueError(
+                f"RelationshipSettings.untiered_as must be one of {', '.join(TIERS)}; "
+                f"got {self.untiered_as!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -91,9 +140,10 @@ class RelationshipRisk:
     ``accounts`` (one row per account of either frame, by id): ``account_id``,
     ``contacts``, ``economic_buyers``, ``coaches``, ``economic_buyer_last_met`` (the most
     recent meeting with an economic buyer, NaT if never), ``days_since_economic_buyer_met``,
-    ``owner_active``, ``days_since_owner_activity``, one boolean column per flag,
-    ``flags`` (codes, most serious first), ``severity``, ``risk_points``, ``reasons_en``,
-    ``reasons_zh``.
+    ``owner_active``, ``days_since_owner_activity``, ``tier`` (the tier whose severities
+    apply; empty when the accounts have no tier: the key-account severities), one boolean
+    column per flag, ``flags`` (codes, most serious first), ``severity``, ``risk_points``,
+    ``reasons_en``, ``reasons_zh``.
     """
 
     accounts: pd.DataFrame
@@ -194,12 +244,26 @@ def _contacts(contacts: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[frame["is_active"]]
 
 
+def _tiers(column: pd.Series) -> pd.Series:
+    """The tiers as plain lower-case text; empty for an account without a tier."""
+    text = column.fillna("").astype(str).str.strip().str.lower()
+    bad = ~text.isin((*TIERS, ""))
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(
+            f"accounts: row {row + 1} has the tier {shown_value(column.iloc[row])!r}; "
+            f"expected one of {', '.join(TIERS)} (or empty for an account without a tier)"
+        )
+    return text
+
+
 def _accounts(accounts: pd.DataFrame | None) -> pd.DataFrame:
     if accounts is None:
         return pd.DataFrame(
             {
                 "owner_active": pd.Series(dtype="object"),
                 "owner_last_activity": pd.Series(dtype="datetime64[ns]"),
+                "tier": pd.Series(dtype="object"),
             },
             index=pd.Index([], name="account_id"),
         )
@@ -207,7 +271,7 @@ def _accounts(accounts: pd.DataFrame | None) -> pd.DataFrame:
         accounts,
         "accounts",
         ("account_id",),
-        "they need account_id, owner_active (true / false) and owner_last_activity",
+        "they need account_id, owner_active (true / false), owner_last_activity and tier",
     )
     ids = accounts["account_id"].astype(str)
     if ids.duplicated().any():
@@ -233,7 +297,9 @@ def _accounts(accounts: pd.DataFrame | None) -> pd.DataFrame:
     frame["owner_last_activity"] = (
         last if last is not None else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     )
+    frame["tier"] = _tiers(accounts["tier"]).to_numpy() if "tier" in accounts.columns else ""
     frame.attrs["has_last_activity"] = last is not None
+    frame.attrs["has_tier"] = "tier" in accounts.columns
     return frame
 
 
@@ -332,6 +398,14 @@ def _reasons(row: Mapping[str, Any], s: RelationshipSettings) -> list[tuple[str,
     return sorted(found, key=lambda item: order.index(item[0]))
 
 
+def _by_severity(
+    found: list[tuple[str, str, str]], scale: Mapping[str, Severity]
+) -> list[tuple[str, str, str]]:
+    """The reasons, the most serious at the account's tier first, then in the order of the
+    flags (`_reasons` gives them in that order; the sort is stable)."""
+    return sorted(found, key=lambda item: -_POINTS[scale[item[0]]])
+
+
 def relationship_risk(
     contacts: pd.DataFrame,
     accounts: pd.DataFrame | None = None,
@@ -344,9 +418,10 @@ def relationship_risk(
     ``contacts``: ``account_id``, ``buying_role`` (`BUYING_ROLES`, empty = none), and
     optionally ``contact_id``, ``last_met`` (date, empty if never), ``stance``
     (`STANCES`), ``is_active``. ``accounts``: ``account_id``, optionally ``owner_active``
-    (true / false) and ``owner_last_activity`` (date, empty if none); accounts without
-    contacts are listed from here. Without ``owner_last_activity`` (or without
-    ``accounts``) the owner flags are not checked.
+    (true / false), ``owner_last_activity`` (date, empty if none) and ``tier`` (`TIERS`;
+    empty: ``settings.untiered_as``); accounts without contacts are listed from here.
+    Without ``owner_last_activity`` (or without ``accounts``) the owner flags are not
+    checked; without ``tier`` every account is rated as a key account (diamond or core).
     """
     s = settings or RelationshipSettings()
     today = _as_date(as_of)
@@ -365,21 +440,26 @@ def relationship_risk(
     table["days_since_owner_activity"] = (stamp - aligned["owner_last_activity"]).dt.days
     has_activity = bool(owners.attrs.get("has_last_activity", False))
     table["_owner_known"] = aligned.index.isin(owners.index) & has_activity
-    found = [_reasons(row, s) for row in table.to_dict("records")]
+    if owners.attrs.get("has_tier", False):
+        given = aligned["tier"].fillna("").astype(str)
+        table["tier"] = given.where(given != "", s.untiered_as).to_numpy()
+    else:
+        table["tier"] = ""
+    scales = [TIER_SEVERITIES.get(str(tier), RELATIONSHIP_FLAGS) for tier in table["tier"]]
+    found = [
+        _by_severity(_reasons(row, s), scale)
+        for row, scale in zip(table.to_dict("records"), scales, strict=True)
+    ]
     for flag in RELATIONSHIP_FLAGS:
         table[flag] = [any(code == flag for code, _, _ in items) for items in found]
     table["flags"] = [[code for code, _, _ in items] for items in found]
-    severities = [
-        max(
-            (RELATIONSHIP_FLAGS[code] for code, _, _ in items),
-            key=_POINTS.__getitem__,
-            default="none",
-        )
-        for items in found
+    table["severity"] = [
+        max((scale[code] for code, _, _ in items), key=_POINTS.__getitem__, default="none")
+        for items, scale in zip(found, scales, strict=True)
     ]
-    table["severity"] = severities
     table["risk_points"] = [
-        sum(_POINTS[RELATIONSHIP_FLAGS[code]] for code, _, _ in items) for items in found
+        sum(_POINTS[scale[code]] for code, _, _ in items)
+        for items, scale in zip(found, scales, strict=True)
     ]
     table["reasons_en"] = [[en for _, en, _ in items] for items in found]
     table["reasons_zh"] = [[zh for _, _, zh in items] for items in found]

@@ -1197,13 +1197,15 @@ def _canonical_labels(fitted: IntArray, revenue: FloatArray | None) -> IntArray:
 class RuleCondition:
     """One condition of a rule, merged per feature along the path.
 
-    Numeric: ``lower`` < x <= ``upper`` (either may be None); ``or_missing`` when accounts
-    without a value go this way too. Categorical: ``operator`` "is" (one level) or
-    "is not" (the levels).
+    Numeric: ``lower`` < x <= ``upper`` (either may be None; both None: "is known")
+    ``or_missing`` when accounts without a value go this way too; operator "missing" when
+    only accounts without a value do (the tree's split of known against missing values,
+    whose threshold is infinite). Categorical: ``operator`` "is" (one level) or "is not"
+    (the levels).
     """
 
     feature: str
-    operator: Literal["range", "is", "is not"]
+    operator: Literal["range", "missing", "is", "is not"]
     lower: float | None
     upper: float | None
     levels: tuple[str, ...]
@@ -1510,11 +1512,18 @@ def _merged_conditions(
     ranges: dict[str, list[Any]] = {}  # feature -> [lower, upper, or_missing]
     is_level: dict[str, str] = {}
     not_levels: dict[str, list[str]] = {}
+    only_missing: set[str] = set()
     for j, left, threshold, missing_here in steps:
         column = columns[j]
         if column.feature not in order:
             order.append(column.feature)
-        if column.level is None:
+        if column.level is None and math.isinf(threshold):  # known values left, missing right
+            if left:
+                bounds = ranges.setdefault(column.feature, [None, None, True])
+                bounds[2] = bounds[2] and missing_here
+            else:
+                only_missing.add(column.feature)
+        elif column.level is None:
             bounds = ranges.setdefault(column.feature, [None, None, True])
             if left:
                 bounds[1] = threshold if bounds[1] is None else min(bounds[1], threshold)
@@ -1528,8 +1537,13 @@ def _merged_conditions(
     out = []
     for feature in order:
         fw = _words_of(feature, words)
-        if feature in ranges:
+        if feature in only_missing:
+            text = Bilingual(f"{fw.name_en} is missing", f"{fw.name_zh}缺失")
+            out.append(RuleCondition(feature, "missing", None, None, (), True, text))
+        elif feature in ranges:
             lower, upper, or_missing = ranges[feature]
+            if lower is None and upper is None and or_missing:
+                continue  # known or missing: no condition at all
             text = _range_text(fw, lower, upper, bool(or_missing), symbol)
             out.append(RuleCondition(feature, "range", lower, upper, (), bool(or_missing), text))
         elif feature in is_level:
@@ -1552,6 +1566,8 @@ def _range_text(
     def shown(value: float) -> str:
         return _number_text(value, money=fw.money, symbol=symbol)
 
+    if lower is None and upper is None:
+        return Bilingual(f"{fw.name_en} is known", f"{fw.name_zh}已知")
     if lower is not None and upper is not None:
         en = f"{shown(lower)} < {fw.name_en} ≤ {shown(upper)}"
         zh = f"{shown(lower)} < {fw.name_zh} ≤ {shown(upper)}"

@@ -22,14 +22,22 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 
-import tests.segments.schemathesis_hooks  # noqa: F401  (what the schema cannot say about segments)
+# What the schema cannot say about activities, segments, policies and calendars:
+import tests.relations.schemathesis_hooks
+import tests.segments.schemathesis_hooks
+import tests.service.policy_schemathesis_hooks  # noqa: F401
 from config.wsgi import application
 from kam.accounts.models import Account
+from kam.club.models import Benefit, ClubEvent, Membership
 from kam.contacts.models import Contact
 from kam.core.models import Role, User
 from kam.core.tokens import issue_token
 from kam.insights.models import ScoringRun
+from kam.notifications.models import Notification
+from kam.plans.models import AccountPlan
+from kam.relations.models import Activity
 from kam.segments.models import Segment
+from kam.service.models import CalendarDay, Survey, Ticket
 from kam.transactions.models import Order, Payment
 from tests.conftest import Cast
 
@@ -72,6 +80,7 @@ REFERENCES: dict[str, Any] = {
     "owner": DIRECTOR,
     "our_counterpart": DIRECTOR,
     "region": REGION,
+    "contact": CONTACT,  # a ticket's contact: the reference account's
     # These must also belong to the same account (or not loop); valid requests leave them empty.
     "parent": None,
     "reports_to": None,
@@ -118,6 +127,8 @@ def reference_ids() -> dict[str, int]:
     contact = Contact.objects.get_or_create(
         external_id=CONTACT, defaults={"account": account, "name": "Reference Contact"}
     )[0]
+    if contact.account_id != account.pk:  # the account it was made with got another external id
+        Contact.objects.filter(pk=contact.pk).update(account=account, reports_to=None)
     order = Order.objects.get_or_create(
         external_id=ORDER, defaults={"account": account, "order_date": "2024-01-31", "amount": 100}
     )[0]
@@ -176,6 +187,12 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         # scenarios would no longer be independent (Hypothesis calls that flaky).
         ScoringRun.objects.all().delete()
         Segment.objects.all().delete()  # a list or an id would answer differently otherwise
+        AccountPlan.objects.all().delete()  # one active plan per account: a 201 becomes a 409
+        Ticket.objects.all().delete()  # a list or a ticket number would answer differently
+        # Records of the service and relationship apps outlive a scenario on the reference
+        # account or company-wide (a second "join the club" is a 409, lists grow).
+        for model in (Membership, Benefit, ClubEvent, Activity, CalendarDay, Survey, Notification):
+            model.objects.all().delete()
 
     def before_call(self, case: schemathesis.Case) -> None:
         ids = reference_ids()

@@ -128,8 +128,9 @@ def test_it_has_the_demo_sales_organisation(book: DemoBook) -> None:
         Role.SALES_MANAGER: 3,
         Role.ACCOUNT_MANAGER: 12,
         Role.ANALYST: 1,
+        Role.SERVICE_AGENT: 2,
     }
-    assert {"admin", "director", "manager1", "manager3", "am01", "am12", "analyst"} <= usernames
+    assert {"admin", "director", "manager1", "am01", "am12", "analyst", "service1"} <= usernames
     assert {a["owner"] for a in book.accounts} <= usernames
 
 

@@ -14,7 +14,7 @@ from tests.conftest import Cast
 from tests.risk.conftest import AS_OF, FakeBridge, churn, credit, relationship
 from tests.web.conftest import client_for
 
-PAGE_BUDGET = 9  # session, user, owners (and the owner filter), run, count, rows, runs
+PAGE_BUDGET = 10  # session, user, owners (and the owner filter), run, count, rows, runs, unread
 EXPORT_BUDGET = 5  # session, user, (the owner filter), run, rows
 API_BUDGET = 4  # token, run, count, rows
 

@@ -85,6 +85,22 @@ def test_it_grades_the_overall_level(cast: Cast, bridge: FakeBridge) -> None:
     assert run.at_risk_count == 2  # the anomaly counts; a low churn risk does not
 
 
+@pytest.mark.parametrize(
+    ("tier", "level"), [("diamond", "high"), ("core", "high"), ("basic", "medium"), ("", "high")]
+)
+def test_a_likely_churn_is_high_risk_except_at_a_basic_account(
+    cast: Cast, bridge: FakeBridge, tier: str, level: str
+) -> None:
+    from tests.risk.conftest import churn, give_tier
+
+    bridge.signals = {cast.alice_steel.pk: {"churn": churn(0.9, "high", [], [])}}
+    if tier:
+        give_tier(cast.alice_steel, tier)
+    run = check_risks(actor=cast.root, as_of=AS_OF)
+
+    assert AccountRisk.objects.get(run=run, account=cast.alice_steel).level == level
+
+
 def test_a_failed_run_keeps_its_error_and_writes_nothing(risky: Cast, bridge: FakeBridge) -> None:
     bridge.fail = True
 

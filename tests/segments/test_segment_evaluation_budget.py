@@ -15,12 +15,12 @@ from tests.segments.conftest import Book, between, make_segment, one_of, rule
 from tests.web.conftest import client_for
 
 # session, user, the segments, the frame's five (accounts, orders, run, scores, contacts),
-# the segments for the picker
-COMPARE_BUDGET = 9
+# the segments for the picker, the unread notifications in the header
+COMPARE_BUDGET = 10
 # session, user, plan, its segments, its targets, strategies, the evaluation's six,
 # the picker's segments, the history, the audit snapshot none (GET)
 STP_BUDGET = 14
-CLUSTERS_BUDGET = 4  # session, user, the run, its saved segments
+CLUSTERS_BUDGET = 5  # session, user, the run, its saved segments, unread notifications
 RULES_BUDGET = 8  # session, user, the frame's five, the latest clustering run or none
 
 

@@ -22,8 +22,9 @@ from tests.conftest import Cast
 from tests.segments.conftest import between, make_segment, one_of, rule
 from tests.web.conftest import client_for
 
-LIST_BUDGET = 6  # session, user, segments, active strategies, member counts, revenues
-DETAIL_BUDGET = 10  # session, user, segment, strategies, stats (2), count, rows, tags, history
+LIST_BUDGET = 7  # session, user, segments, active strategies, member counts, revenues, unread
+DETAIL_BUDGET = 11  # session, user, segment, strategies, stats (2), count, rows, tags, history,
+# and the unread notifications in the header
 ACCOUNT_STRATEGIES_BUDGET = 3  # segments, membership of the account in all, strategies
 API_LIST_BUDGET = 6  # token, count, segments, member counts, revenues, region names
 ACCOUNT_PART_BUDGET = 6  # session, user, account, and strategies_for_account's three

@@ -15,7 +15,7 @@ from kam.transactions.models import Order, Payment
 from tests.conftest import Cast
 from tests.web.conftest import client_for
 
-BUDGET = 8  # session, user, count, rows, prefetched tags and the filter choices
+BUDGET = 9  # session, user, count, rows, prefetched tags, the filter choices, unread notifications
 
 
 @pytest.fixture
@@ -56,8 +56,9 @@ def test_it_shows_an_account_page_within_the_query_budget(
 ) -> None:
     account = Account.objects.get(external_id="M-1")
     client = client_for(cast.alice)
-    # 20 for the archive and the value section, 1 for the latest risk snapshot.
-    with django_assert_max_num_queries(21):  # type: ignore[operator]
+    # 20 for the archive and the value section, 1 for the latest risk snapshot, 1 for the
+    # unread notifications in the header.
+    with django_assert_max_num_queries(22):  # type: ignore[operator]
         response = client.get(account.get_absolute_url())
     assert response.status_code == 200
 

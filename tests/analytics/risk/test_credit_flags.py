@@ -126,6 +126,27 @@ def test_open_receivables_over_the_credit_limit_stop_the_account() -> None:
     assert "85%" in near["reasons_zh"][0]
 
 
+def test_just_over_the_limit_is_watched_and_a_material_excess_stops() -> None:
+    payments = _payments(
+        ("just", "2024-07-30", None, 10_500.0), ("well", "2024-07-30", None, 11_500.0)
+    )
+    limits = {"just": 10_000.0, "well": 10_000.0}
+
+    accounts = credit_risk(payments, as_of=AS_OF, credit_limits=limits).accounts
+
+    just, well = _one(accounts, "just"), _one(accounts, "well")
+    assert just["flag"] == "watch"
+    assert just["reason_codes"] == ["near_credit_limit"]
+    assert just["reasons_en"] == [
+        "open receivables 10,500.00 use 105% of the credit limit 10,000.00"
+    ]
+    assert well["flag"] == "stop"
+    assert well["reason_codes"] == ["over_credit_limit"]
+    strict = CreditSettings(stop_utilisation=1.0)
+    at_once = credit_risk(payments, as_of=AS_OF, credit_limits=limits, settings=strict).accounts
+    assert _one(at_once, "just")["flag"] == "stop"
+
+
 def test_a_zero_limit_with_anything_open_is_over_it() -> None:
     payments = _payments(("cash", "2024-07-30", None, 10.0))
 

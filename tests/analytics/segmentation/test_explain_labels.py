@@ -96,6 +96,24 @@ def test_accounts_without_a_value_are_named_in_the_rule() -> None:
     assert rules.rules[0].text.zh.startswith("如果 总收入 ≤ 500K（或缺失）")
 
 
+def test_a_split_of_known_against_missing_values_reads_as_such() -> None:
+    # The tree's threshold for "known left, missing right" is infinite: it must read as
+    # "is missing" / "is known", never as a comparison with infinity.
+    book = accounts()
+    book.loc[book.index[:60], "total_revenue"] = np.nan
+    label = np.where(book["total_revenue"].isna(), "prospect", "customer")
+    rules = explain_labels(book, label, numeric=["total_revenue", "frequency"])
+    texts = {r.label: r.text for r in rules.rules}
+
+    assert rules.training_accuracy == 1.0
+    assert texts["prospect"].en.startswith("IF total revenue is missing THEN prospect")
+    assert texts["customer"].en.startswith("IF total revenue is known THEN customer")
+    assert texts["prospect"].zh.startswith("如果 总收入缺失，则为")
+    assert not any("inf" in r.text.en for r in rules.rules)
+    missing = next(r for r in rules.rules if r.label == "prospect").conditions[0]
+    assert (missing.operator, missing.or_missing) == ("missing", True)
+
+
 def test_it_explains_the_segments_of_a_clustering() -> None:
     book = three_groups()
     segments = segment_accounts(book, id_column="account_id", numeric=NUMERIC)
