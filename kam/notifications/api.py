@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from kam.core.api import actor
-from kam.core.schemas import ErrorOut, RecordId
+from kam.core.schemas import ErrorOut, PageParams, RecordId, paginate
 from kam.notifications.messages import render
 from kam.notifications.models import Notification
 from kam.notifications.services import (
@@ -50,10 +50,8 @@ class NotificationPage(Schema):
     items: list[NotificationOut]
 
 
-class NotificationFilter(Schema):
+class NotificationFilter(PageParams):
     unread: bool = Field(False, description="Only the unread ones.")
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 
 class ReadAllOut(Schema):
@@ -70,8 +68,7 @@ def list_notifications(request: HttpRequest, filters: Query[NotificationFilter])
     rows = notifications_for(user)
     unread = rows.filter(read_at__isnull=True)
     shown = unread if filters.unread else rows
-    items = list(shown[filters.offset : filters.offset + filters.limit])
-    return {"count": shown.count(), "unread": unread.count(), "items": items}
+    return {**paginate(shown, filters), "unread": unread.count()}
 
 
 @router.post(

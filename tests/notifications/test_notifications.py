@@ -129,3 +129,13 @@ def test_emails_go_out_after_commit_and_not_after_rollback(cast: Cast, settings:
     assert "Account Alice Steel needs you." in mail.outbox[0].subject
     note.refresh_from_db()
     assert note.emailed_at is not None
+
+
+def test_the_api_pages_within_bounds(cast: Cast, api_as: Any) -> None:  # noqa: F811
+    for number in range(3):
+        notify([cast.alice], CODE, {"account": str(number)})
+    alice = api_as(cast.alice)
+
+    page = alice.get("/api/notifications", limit=2, offset=1).json()
+    assert (page["count"], len(page["items"]), page["unread"]) == (3, 2, 3)
+    assert alice.get("/api/notifications", offset=10**30).status_code == 422
