@@ -28,7 +28,7 @@ import tests.segments.schemathesis_hooks
 import tests.service.policy_schemathesis_hooks  # noqa: F401
 from config.wsgi import application
 from kam.accounts.models import Account
-from kam.club.models import Benefit, ClubEvent, Membership
+from kam.club.models import Benefit, ClubEvent, Membership, PointsRules
 from kam.contacts.models import Contact
 from kam.core.models import Role, User
 from kam.core.tokens import issue_token
@@ -36,8 +36,10 @@ from kam.insights.models import ScoringRun
 from kam.notifications.models import Notification
 from kam.plans.models import AccountPlan
 from kam.relations.models import Activity
-from kam.segments.models import Segment
-from kam.service.models import CalendarDay, Survey, Ticket
+from kam.risk.models import RiskRun
+from kam.segments.models import ClusteringRun, Segment, StpPlan
+from kam.service.models import BusinessCalendar, CalendarDay, ServicePolicy, Survey, Ticket
+from kam.service.policies import ensure_policies
 from kam.transactions.models import Order, Payment
 from tests.conftest import Cast
 
@@ -193,6 +195,12 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         # account or company-wide (a second "join the club" is a 409, lists grow).
         for model in (Membership, Benefit, ClubEvent, Activity, CalendarDay, Survey, Notification):
             model.objects.all().delete()
+        # Lists a link can follow must not grow from one scenario to the next, and the
+        # company-wide settings start from their defaults each time.
+        settings_tables = (ServicePolicy, BusinessCalendar, PointsRules)
+        for model in (StpPlan, ClusteringRun, RiskRun, *settings_tables):
+            model.objects.all().delete()
+        ensure_policies()
 
     def before_call(self, case: schemathesis.Case) -> None:
         ids = reference_ids()
