@@ -415,9 +415,10 @@ def add_event(
 
 
 def locked(ticket: Ticket) -> Ticket:
-    """The ticket re-read under a row lock (writes never work on a stale copy)."""
+    """The ticket re-read under a row lock (writes never work on a stale copy). Only the
+    ticket's row is locked: PostgreSQL cannot lock the nullable side of an outer join."""
     return (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("account__owner", "contact", "owner", "recorded_by")
         .get(pk=ticket.pk)
     )
@@ -987,7 +988,7 @@ def retarget_tickets(
         policy = policies.get(tier) or policies.setdefault(tier, policy_for_tier(tier))
         with transaction.atomic():
             ticket = (
-                Ticket.objects.select_for_update()
+                Ticket.objects.select_for_update(of=("self",))
                 .select_related("account", "owner", "contact")
                 .filter(pk=pk, status__in=OPEN_STATUSES)
                 .first()
