@@ -1,4 +1,4 @@
-"""Demo content of relationship management: a year of activities before the demo's as-of
+"""Demo content of relationship management: two years of activities before the demo's as-of
 date (key accounts visited often, basic ones rarely; a few lapsed key accounts whose
 visit is overdue, a few whose economic buyer we never meet), planned visits and meetings
 in the weeks after it, and gifts and entertainment — one of which takes a decision maker
@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from kam.accounts.models import Account
@@ -35,9 +36,18 @@ from kam.relations.services import (
     gift_limit,
     save_activity,
 )
+from kam.transactions.models import Order
 
 SOURCE = "demo"
 YEAR_DAYS = 365
+#: Years of done activities before the as-of date (the churn model trained one window
+#: back still sees a year of contact history).
+HISTORY_YEARS = 2
+HISTORY_DAYS = HISTORY_YEARS * YEAR_DAYS
+#: A customer is courted from this long before its first order and visited until this long
+#: after its last one (nobody visits a customer that left a year ago).
+COURTING = dt.timedelta(days=90)
+AFTER_LAST_ORDER = dt.timedelta(days=90)
 #: Activities per year by tier: kind → (fewest, most).
 PER_YEAR: dict[str, dict[str, tuple[int, int]]] = {
     "diamond": {
@@ -65,6 +75,11 @@ BASIC_ACTIVE = 0.3
 LAPSED = 0.1
 #: Share of diamond and core accounts whose economic buyer we never meet.
 DECIDER_UNMET = 0.12
+#: Days between business reviews with the economic buyer at key accounts (the seeds'
+#: high-level exchanges); one review in REVIEW_SKIPPED does not take place.
+REVIEW_DAYS = {"diamond": 90, "core": 150}
+REVIEW_SKIPPED = 0.15
+REVIEW_SUBJECTS = ("高层业务回顾：年度合作进展", "与总经理商谈年度合作规划", "季度高层会晤")
 GIFT_ACCOUNTS = 16
 
 SUBJECTS: dict[str, tuple[str, ...]] = {
@@ -148,6 +163,16 @@ def people_of(accounts: Sequence[Account]) -> dict[int, list[Contact]]:
     for contact in Contact.objects.filter(account__in=accounts, is_active=True).order_by("pk"):
         found[contact.account_id].append(contact)
     return found
+
+
+def buying_spans(accounts: Sequence[Account]) -> dict[int, tuple[dt.date, dt.date]]:
+    """account pk → the days of its first and last order (accounts with orders only)."""
+    rows = (
+        Order.objects.filter(account__in=accounts)
+        .values("account_id")
+        .annotate(first=Min("order_date"), last=Max("order_date"))
+    )
+    return {row["account_id"]: (row["first"], row["last"]) for row in rows}
 
 
 def managers_of(people: Sequence[User]) -> dict[int, User]:
@@ -267,23 +292,30 @@ def plan_account(
     contacts: list[Contact],
     manager: User | None,
     as_of: dt.date,
+    span: tuple[dt.date, dt.date] | None = None,
 ) -> int:
-    """A year of done activities and the planned ones ahead; returns how many are planned."""
+    """HISTORY_YEARS of done activities and the planned ones ahead; returns how many are
+    planned."""
     key = tier in {"diamond", "core"}
     if tier == "basic" and rng.random() > BASIC_ACTIVE:
         return 0
     lapsed = key and rng.random() < LAPSED
     shy = key and rng.random() < DECIDER_UNMET
-    start = as_of - dt.timedelta(days=YEAR_DAYS)
+    start = as_of - dt.timedelta(days=HISTORY_DAYS)
     for kind, (low, high) in PER_YEAR[tier].items():
-        count = rng.randint(low, high)
-        days = YEAR_DAYS - (150 if lapsed and kind in {"visit", "meeting"} else 0)
+        count = sum(rng.randint(low, high) for _year in range(HISTORY_YEARS))
+        days = HISTORY_DAYS - (150 if lapsed and kind in {"visit", "meeting"} else 0)
         for day in spread(rng, count, start, days):
+            if span and not span[0] - COURTING <= day <= span[1] + AFTER_LAST_ORDER:
+                continue
             made = activity(rng, account, kind, day)
             people = [manager] if manager and tier == "diamond" and rng.random() < 0.3 else []
             plan.add(made, pick_contacts(rng, contacts, kind, shy), people)
+    if key and not shy and not lapsed:
+        add_reviews(rng, plan, account, tier, contacts, manager, start, span)
     planned = 0
-    if tier != "basic" and not lapsed:
+    gone = span is not None and as_of > span[1] + AFTER_LAST_ORDER
+    if tier != "basic" and not lapsed and not gone:
         for _n in range(rng.randint(0 if tier == "potential" else 1, 2)):
             day = as_of + dt.timedelta(days=rng.randint(3, 45))
             kind = rng.choice(("visit", "visit", "meeting", "call"))
@@ -291,6 +323,34 @@ def plan_account(
             plan.add(made, pick_contacts(rng, contacts, kind, shy))
             planned += 1
     return planned
+
+
+def add_reviews(
+    rng: random.Random,
+    plan: Plan,
+    account: Account,
+    tier: str,
+    contacts: list[Contact],
+    manager: User | None,
+    start: dt.date,
+    span: tuple[dt.date, dt.date] | None,
+) -> None:
+    """Business reviews with the economic buyer every REVIEW_DAYS (some skipped), the
+    account's coach often at the table and the team's manager at diamond accounts."""
+    deciders = [c for c in contacts if c.buying_role == BuyingRole.ECONOMIC_BUYER]
+    if not deciders:
+        return
+    coaches = [c for c in contacts if c.buying_role == BuyingRole.COACH]
+    every = REVIEW_DAYS[tier]
+    day = start + dt.timedelta(days=rng.randrange(every))
+    while day <= start + dt.timedelta(days=HISTORY_DAYS - 1):
+        ended = span is not None and day > span[1] + AFTER_LAST_ORDER
+        if rng.random() >= REVIEW_SKIPPED and not ended:
+            made = activity(rng, account, ActivityKind.MEETING, day)
+            made.subject = rng.choice(REVIEW_SUBJECTS)
+            people = [rng.choice(deciders)] + (coaches[:1] if rng.random() < 0.5 else [])
+            plan.add(made, people, [manager] if manager and tier == "diamond" else [])
+        day += dt.timedelta(days=every + rng.randint(-15, 15))
 
 
 def give(
@@ -396,13 +456,21 @@ def populate(
         account.owner = owners[account.owner_id]
     tiers = tiers_of([a.pk for a in chosen])
     contacts = people_of(chosen)
+    spans = buying_spans(chosen)
     plan = Plan()
     planned = 0
     with transaction.atomic():
         for account in chosen:
             manager = managers.get(account.owner.team_id) if account.owner.team_id else None
             planned += plan_account(
-                rng, plan, account, tiers[account.pk], contacts[account.pk], manager, as_of
+                rng,
+                plan,
+                account,
+                tiers[account.pk],
+                contacts[account.pk],
+                manager,
+                as_of,
+                spans.get(account.pk),
             )
         made = plan.write()
         rank = {"diamond": 0, "core": 1}

@@ -1110,13 +1110,17 @@ def role_rows(centre: BuyingCentre) -> list[dict[str, Any]]:
     ]
 
 
-def last_met_by_contact(contact_ids: Sequence[int] | None = None) -> dict[int, dt.date]:
-    """The day each contact was last met face to face (done activities), for other apps
-    (e.g. the relationship risk's last_met)."""
+def last_met_by_contact(
+    contact_ids: Sequence[int] | None = None, *, until: dt.date | None = None
+) -> dict[int, dt.date]:
+    """The day each contact was last met face to face (done activities, up to ``until``
+    when given), for other apps (e.g. the relationship risk's last_met)."""
     through = Activity.contacts.through
     rows = through.objects.filter(
         activity__status=ActivityStatus.DONE, activity__kind__in=scoring.MEETING_KINDS
     )
+    if until is not None:
+        rows = rows.filter(activity__starts_at__lte=day_end(until))
     if contact_ids is not None:
         rows = rows.filter(contact_id__in=list(contact_ids))
     found = rows.values("contact_id").annotate(at=Max("activity__starts_at"))

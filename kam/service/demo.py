@@ -1,8 +1,14 @@
-"""Demo tickets for `kam demo`: a few hundred requests and complaints of the last months,
-deterministic with the generator, so the ticket pages and the account pages show real
-content — most met their targets, some missed them (with the escalations they caused),
-complaints handed over to colleagues, a few reopened, and a handful open right now: on
-track, at risk and in breach.
+"""Demo tickets for `kam demo`: some nine hundred requests and complaints of the last
+eighteen months, deterministic with the generator, so the ticket pages and the account
+pages show real content — most met their targets, some missed them (with the escalations
+they caused), complaints handed over to colleagues, a few reopened, and a handful open
+right now: on track, at risk and in breach.
+
+Tickets come from customers that were buying at the time (from their first order to two
+months after their last), more from higher tiers. Complaints cluster where real books
+have them: in the half year before an account stops buying (four times as likely) — so
+the churn model's complaint features have a signal to find in the demo
+(docs/methods/risk.md says so beside its figures).
 
 Nobody is notified: the history is written as it happened, with each escalation level
 already reached recorded, so the first SLA check of `kam worker` only escalates what
@@ -19,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from kam.accounts.models import Account
@@ -39,11 +46,22 @@ from kam.service.models import (
     TicketStatus,
 )
 from kam.service.sla import Calendars, moment_after, refresh_due, risk_seconds, ticket_clocks
+from kam.transactions.models import Order
 
-HISTORY_TICKETS = 320
+HISTORY_TICKETS = 900
 OPEN_TICKETS = 28
-HISTORY_DAYS = 180
+HISTORY_DAYS = 540
 TIER_WEIGHT = {"diamond": 6.0, "core": 3.0, "potential": 1.5, "basic": 0.6}
+COMPLAINT_SHARE = 0.38
+#: A customer raises tickets until this long after its last order.
+AFTER_LAST_ORDER = dt.timedelta(days=60)
+#: Complaints are LAPSE_COMPLAINTS times as likely in the LAPSE_BEFORE before the last order
+#: of an account that has stopped buying (no order in the LAPSED_AFTER before the end).
+LAPSE_COMPLAINTS = 4.0
+LAPSE_BEFORE = dt.timedelta(days=180)
+LAPSED_AFTER = dt.timedelta(days=90)
+#: An account without orders (a prospect) asks this much less; it does not complain.
+PROSPECT_REQUESTS = 0.3
 
 # fmt: off
 SUBJECTS: dict[str, tuple[str, ...]] = {
@@ -145,22 +163,28 @@ def populate_tickets(
     pool.sort(key=lambda account: account.pk)
     tiers = tiers_of([a.pk for a in pool])
     policies = {p.tier: p for p in all_policies()}
-    weights = [TIER_WEIGHT.get(tiers[a.pk], 1.0) for a in pool]
     calendars = Calendars()
     team_of = team_members_of(pool)
     last = min(now - dt.timedelta(days=3), end_of(as_of))
     first = last - dt.timedelta(days=HISTORY_DAYS)
+    askers = Askers(pool, tiers, last.date())
     drafts: list[Draft] = []
     for _ in range(history):
-        account = rng.choices(pool, weights=weights)[0]
         created = working_moment(rng, first, last)
-        draft = plan(rng, account, tiers[account.pk], policies, calendars, cast, team_of, created)
+        kind = TicketKind.COMPLAINT if rng.random() < COMPLAINT_SHARE else TicketKind.REQUEST
+        account = askers.pick(rng, created.date(), kind)
+        draft = plan(
+            rng, account, kind, tiers[account.pk], policies, calendars, cast, team_of, created
+        )
         live_through(rng, draft, calendars, cast, finish=True, now=now)
         drafts.append(draft)
     for _ in range(open_count):
-        account = rng.choices(pool, weights=weights)[0]
         created = now - dt.timedelta(minutes=rng.randint(20, 7 * 24 * 60))
-        draft = plan(rng, account, tiers[account.pk], policies, calendars, cast, team_of, created)
+        kind = TicketKind.COMPLAINT if rng.random() < COMPLAINT_SHARE else TicketKind.REQUEST
+        account = askers.pick(rng, created.date(), kind)
+        draft = plan(
+            rng, account, kind, tiers[account.pk], policies, calendars, cast, team_of, created
+        )
         live_through(rng, draft, calendars, cast, finish=False, now=now)
         drafts.append(draft)
     write(drafts, calendars, now)
@@ -172,6 +196,47 @@ def populate_tickets(
 
 
 _DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+class Askers:
+    """Who raises a ticket on a given day: the accounts buying then, weighted by tier, with
+    complaints drawn towards accounts about to stop buying (see the module's text). The
+    weights are worked out once a month of the history and kind."""
+
+    def __init__(self, pool: list[Account], tiers: Mapping[int, str], end: dt.date) -> None:
+        self.pool = pool
+        self.tiers = tiers
+        self.end = end
+        spans = Order.objects.filter(account__in=pool).values("account_id")
+        self.spans: dict[int, tuple[dt.date, dt.date]] = {
+            row["account_id"]: (row["first"], row["last"])
+            for row in spans.annotate(first=Min("order_date"), last=Max("order_date"))
+        }
+        self.cache: dict[tuple[int, int, str], list[float]] = {}
+
+    def pick(self, rng: random.Random, day: dt.date, kind: str) -> Account:
+        key = (day.year, day.month, kind)
+        if key not in self.cache:
+            self.cache[key] = [self.weight(a, day, kind) for a in self.pool]
+        weights = self.cache[key]
+        if not any(weights):
+            weights = [TIER_WEIGHT.get(self.tiers[a.pk], 1.0) for a in self.pool]
+        return rng.choices(self.pool, weights=weights)[0]
+
+    def weight(self, account: Account, day: dt.date, kind: str) -> float:
+        base = TIER_WEIGHT.get(self.tiers[account.pk], 1.0)
+        if not self.spans:  # a book without orders: every account may ask
+            return base
+        span = self.spans.get(account.pk)
+        if span is None:
+            return 0.0 if kind == TicketKind.COMPLAINT else base * PROSPECT_REQUESTS
+        first, last = span
+        if day < first or day > last + AFTER_LAST_ORDER:
+            return 0.0
+        lapsed = last < self.end - LAPSED_AFTER
+        if kind == TicketKind.COMPLAINT and lapsed and day >= last - LAPSE_BEFORE:
+            return base * LAPSE_COMPLAINTS
+        return base
 
 
 def end_of(day: dt.date) -> dt.datetime:
@@ -222,6 +287,7 @@ def working_moment(rng: random.Random, first: dt.datetime, last: dt.datetime) ->
 def plan(
     rng: random.Random,
     account: Account,
+    kind: str,
     tier: str,
     policies: dict[str, ServicePolicy],
     calendars: Calendars,
@@ -230,7 +296,6 @@ def plan(
     created: dt.datetime,
 ) -> Draft:
     """A recorded ticket: who took the call, what about, under which targets."""
-    kind = TicketKind.COMPLAINT if rng.random() < 0.38 else TicketKind.REQUEST
     category = weighted(rng, COMPLAINT_CATEGORIES if kind == "complaint" else REQUEST_CATEGORIES)
     recorder = pick_recorder(rng, account, cast, team_of)
     policy = policies[tier]

@@ -840,6 +840,9 @@ class BGNBD:
                 )
             )
             fallback = True
+            # a and b are not identified (only that drop-out is negligible): whatever
+            # curvature the Hessian shows along them is numerical noise, not precision.
+            self.standard_errors_ = {**self.standard_errors_, "a": np.nan, "b": np.nan}
         rate_params = self.nbd_params_ if fallback else p
         errors = self.standard_errors_
         ridge = not fallback and all(
