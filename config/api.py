@@ -213,6 +213,8 @@ api.add_router("", notifications_router)
 api.add_router("", relations_router)
 api.add_router("", service_router)  # /service/… and /accounts/{id}/service-policy
 api.add_router("/tickets", "kam.service.ticket_api.router")
+api.add_router("", "kam.service.kpi_api.router")  # /service/kpis (SVC-4)
+api.add_router("/surveys", "kam.service.survey_api.router")  # SVC-3 satisfaction surveys
 api.add_router("", "kam.club.api.router")  # /club/… and /accounts/{id}/club…
 api.add_router("", segment_analysis_router)  # before /segments/{id}: /segments/rules
 api.add_router("/segments", segments_router)

@@ -135,6 +135,15 @@ KAM_UPLOAD_MAX_BYTES = env_int("KAM_UPLOAD_MAX_MB", 50, minimum=1) * 1024 * 1024
 MEDIA_ROOT = KAM_HOME / "media"
 # Minutes between the SLA checks `kam worker` queues (escalation of tickets).
 KAM_SLA_CHECK_MINUTES = env_int("KAM_SLA_CHECK_MINUTES", 5, minimum=1)
+# Minutes between the club's accruals of points for new purchases `kam worker` queues.
+KAM_CLUB_ACCRUAL_MINUTES = env_int("KAM_CLUB_ACCRUAL_MINUTES", 60, minimum=1)
+# Goals of the service KPIs (SVC-4; the page colours a figure that misses its goal), in
+# percent: first responses, resolutions and tickets within their SLA targets (at least),
+# resolutions reopened (at most), CSAT answers of 4–5 (at least); and the least NPS.
+KAM_SERVICE_GOAL_WITHIN_TARGET = env_int("KAM_SERVICE_GOAL_WITHIN_TARGET", 90, minimum=0)
+KAM_SERVICE_GOAL_REOPENED = env_int("KAM_SERVICE_GOAL_REOPENED", 5, minimum=0)
+KAM_SERVICE_GOAL_SATISFIED = env_int("KAM_SERVICE_GOAL_SATISFIED", 80, minimum=0)
+KAM_SERVICE_GOAL_NPS = env_int("KAM_SERVICE_GOAL_NPS", 30, minimum=-100)
 
 KAM_CURRENCY = env_str("KAM_CURRENCY", "CNY")
 # Gifts and entertainment one person may receive per year (KAM_CURRENCY) before a warning.
@@ -152,6 +161,17 @@ EMAIL_HOST_PASSWORD = env_str("KAM_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KAM_EMAIL_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("KAM_EMAIL_FROM", "kam@localhost")
 KAM_EMAIL_NOTIFICATIONS = bool(EMAIL_HOST)
+
+# Satisfaction surveys (SVC-3): links emailed to customers (default: when there is a mail
+# server), days a link stays valid, days a contact is not emailed another survey, how
+# many key contacts of an account a periodic survey asks, and the scores that count as
+# low (a follow-up call is planned for the account owner).
+KAM_SURVEY_EMAILS = env_bool("KAM_SURVEY_EMAILS", bool(EMAIL_HOST))
+KAM_SURVEY_EXPIRY_DAYS = env_int("KAM_SURVEY_EXPIRY_DAYS", 30, minimum=1)
+KAM_SURVEY_QUIET_DAYS = env_int("KAM_SURVEY_QUIET_DAYS", 14, minimum=0)
+KAM_SURVEY_CONTACTS_PER_ACCOUNT = env_int("KAM_SURVEY_CONTACTS_PER_ACCOUNT", 3, minimum=1)
+KAM_SURVEY_LOW_CSAT = env_int("KAM_SURVEY_LOW_CSAT", 2, minimum=0)
+KAM_SURVEY_LOW_NPS = env_int("KAM_SURVEY_LOW_NPS", 6, minimum=-1)
 
 LOGGING = {
     "version": 1,

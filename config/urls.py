@@ -16,6 +16,7 @@ urlpatterns = [
     path("risk/", include("kam.risk.urls")),
     path("service/", include("kam.service.urls")),
     path("tickets/", include("kam.service.ticket_urls")),
+    path("survey/", include("kam.service.survey_public_urls")),  # customers, no login
     path("notifications/", include("kam.notifications.urls")),
     path("relations/", include("kam.relations.urls")),
     path("plans/", include("kam.plans.urls")),

@@ -135,6 +135,7 @@ def build_and_load(seed: int) -> None:
         fail(f"the demo files did not import:\n{exc}", code=1)
     score_demo(users["admin"], book.as_of)
     populate_relationship_work(seed, users, book.as_of)
+    check_demo_risks(users["admin"], book.as_of)
     counts = ", ".join(f"{count:,} {name}" for name, count in book_counts(book).items())
     say(f"Demo ready in {time.perf_counter() - started:.1f} s: {counts}", style="green")
     say(f"Sample import files: {folder}")
@@ -156,12 +157,26 @@ def score_demo(actor: User, as_of: dt.date) -> None:
         note(f"  scoring failed ({run.error}); the dashboard stays empty until `kam score`")
 
 
+def check_demo_risks(actor: User, as_of: dt.date) -> None:
+    """Check the risks again once the activities and tickets exist: the check after the
+    scoring run saw neither (contact recency, complaints, meetings with the buyers)."""
+    from kam.risk.services import check_risks
+
+    with err.status("Checking the demo book's risks …"):
+        run = check_risks(actor=actor, as_of=as_of)
+    if run.status == "succeeded":
+        say(f"Checked the risks of {run.account_count:,} accounts with activities and tickets")
+    else:
+        note(f"  the risk check failed ({run.error}); `kam risk` runs it again")
+
+
 #: The demo content of the service and relationship apps, in the order it is built: the
 #: holiday calendar before tickets (their SLA clocks skip holidays), all after scoring
 #: (service policies, visit cadence and club levels follow the tiers).
 DEMO_PARTS = (
     ("activities", "kam.relations.demo"),
     ("tickets and surveys", "kam.service.demo"),
+    ("satisfaction surveys", "kam.service.survey_demo"),  # after the tickets they follow
     ("account plans", "kam.plans.demo"),
     ("club members", "kam.club.demo"),
 )

@@ -8,6 +8,7 @@ from kam_cli.admin import init, user_app
 from kam_cli.club import club_app
 from kam_cli.data import export_command, import_command
 from kam_cli.demo import demo
+from kam_cli.planner import plan_command
 from kam_cli.plans import plans_app
 from kam_cli.policy import calendar_app, policy_app
 from kam_cli.relations import relations_app
@@ -41,6 +42,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(club_app, name="club")
 app.add_typer(plans_app, name="plans")
+app.command("plan")(plan_command)
 app.add_typer(service_app, name="service")
 
 

@@ -59,7 +59,7 @@ def list_command(actor_name: AsOption = None) -> None:
     each tier now."""
     require_ready_database()
     actor = acting_user(actor_name)
-    from kam.service.forms import human_duration, human_visits
+    from kam.service.forms import human_duration, human_surveys, human_visits
     from kam.service.policies import all_policies, tier_counts, working_day_minutes
 
     policies = all_policies()
@@ -78,6 +78,7 @@ def list_command(actor_name: AsOption = None) -> None:
             ("clock", policy.clock),
             ("service model", policy.service_model),
             ("visits", human_visits(policy.visit_interval_days)),
+            ("relationship survey", human_surveys(policy.survey_interval_days)),
             ("discount ceiling", f"{policy.discount_ceiling:f}%"),
             ("customisation", policy.customisation or "—"),
         ]
@@ -106,6 +107,13 @@ def set_command(
     visits: Annotated[
         str | None,
         typer.Option("--visits", help="Visit every N days; 'none': no regular visits."),
+    ] = None,
+    surveys: Annotated[
+        str | None,
+        typer.Option(
+            "--surveys",
+            help="Relationship survey of the key contacts every N days; 'none': no survey.",
+        ),
     ] = None,
     model: Annotated[
         str | None,
@@ -160,6 +168,8 @@ def set_command(
                 fail(f"{option}: {exc}")
     if visits is not None:
         values["visit_interval_days"] = None if visits.lower() in {"none", "0", ""} else visits
+    if surveys is not None:
+        values["survey_interval_days"] = None if surveys.lower() in {"none", "0", ""} else surveys
     if model is not None:
         values["service_model"] = model
     if customisation is not None:

@@ -12,6 +12,8 @@ from rich.table import Table
 from kam_cli.console import err, fail, out, say
 from kam_cli.data import AsOption
 from kam_cli.runtime import acting_user, require_ready_database
+from kam_cli.service_kpis import kpis_command
+from kam_cli.surveys import surveys_app
 
 TOP_SHOWN = 50
 
@@ -20,6 +22,9 @@ service_app = typer.Typer(
     "list them (tickets).",
     no_args_is_help=True,
 )
+
+service_app.add_typer(surveys_app, name="surveys")  # SVC-3: kam service surveys issue|results
+service_app.command("kpis")(kpis_command)  # SVC-4: KPIs per department and person
 
 
 @service_app.command("check-sla")

@@ -42,7 +42,8 @@ def worker(
         typer.Option(hidden=True, help="Stop when this process (kam serve) has gone."),
     ] = None,
 ) -> None:
-    """Run queued background work (scoring runs) until stopped; `kam serve` starts one."""
+    """Run queued background work (scoring and risk runs) until stopped, and queue the
+    periodic work (SLA checks, club points, surveys, reminders); `kam serve` starts one."""
     ensure_django()
     require_database_backend()
     require_ready_database()
@@ -50,10 +51,10 @@ def worker(
         stop_when_orphaned(parent)
     from django.core.management import call_command
 
-    if not batch:  # tickets: an SLA check is queued every KAM_SLA_CHECK_MINUTES
-        from kam.service.tasks import schedule_sla_checks
+    if not batch:  # SLA checks, club points, surveys, reminders (kam.core.schedule)
+        from kam.core.schedule import start_schedule
 
-        schedule_sla_checks()
+        start_schedule()
     note(f"KAM task worker on the {describe_database()} (Ctrl+C stops)", style="green")
     call_command(
         "db_worker",

@@ -80,6 +80,9 @@ class PolicyOut(Schema):
         description="dedicated_team, dedicated_manager, shared_manager or service_centre."
     )
     visit_interval_days: int | None = Field(description="Visit every n days; null: no visits.")
+    survey_interval_days: int | None = Field(
+        description="Relationship survey of the key contacts every n days; null: none."
+    )
     customisation: str = Field(description="What is customised for the tier.")
     discount_ceiling: NumberOut = Field(description="The largest discount, in percent.")
     updated_at: dt.datetime
@@ -95,13 +98,16 @@ class PoliciesOut(Schema):
     items: list[PolicyOut] = Field(description="diamond, core, potential, basic.")
 
 
+NULLABLE = {"visit_interval_days", "survey_interval_days"}
+
+
 def _not_null(schema: dict[str, Any]) -> None:
-    # Fields left out keep their value; only visit_interval_days may be null (no visits).
+    # Fields left out keep their value; only the intervals may be null (no visits, surveys).
     for name, prop in schema.get("properties", {}).items():
         prop.pop("default", None)
         branches = prop.get("anyOf", [])
         rest = [branch for branch in branches if branch != {"type": "null"}]
-        if name != "visit_interval_days" and len(rest) == 1 < len(branches):
+        if name not in NULLABLE and len(rest) == 1 < len(branches):
             del prop["anyOf"]
             prop.update(rest[0])
 
@@ -142,6 +148,13 @@ class PolicyPatch(InputSchema):
     visit_interval_days: Annotated[
         Annotated[int, Ge(1), Le(3660)] | None, BeforeValidator(integral)
     ] = Field(None, description="Visit every n days (1 to 3660); null: no regular visits.")
+    survey_interval_days: Annotated[
+        Annotated[int, Ge(1), Le(3660)] | None, BeforeValidator(integral)
+    ] = Field(
+        None,
+        description="Relationship survey of the key contacts every n days (1 to 3660); "
+        "null: no periodic survey.",
+    )
     customisation: Annotated[
         Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)] | None,
         BeforeValidator(refuse_null),

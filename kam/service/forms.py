@@ -114,6 +114,12 @@ def human_visits(days: int | None) -> str:
     return ngettext("Every day", "Every %(n)s days", days) % {"n": days}
 
 
+def human_surveys(days: int | None) -> str:
+    if not days:
+        return _t("No periodic survey")
+    return ngettext("Every day", "Every %(n)s days", days) % {"n": days}
+
+
 class PolicyForm(forms.Form):
     """One tier's policy; durations typed with their unit (see the module's doc)."""
 
@@ -145,6 +151,13 @@ class PolicyForm(forms.Form):
         max_value=3660,
         help_text=_("Empty: no regular visits."),
     )
+    survey_interval_days = forms.IntegerField(
+        label=_("Relationship survey every (days)"),
+        required=False,
+        min_value=1,
+        max_value=3660,
+        help_text=_("The key contacts are asked how the relationship is going. Empty: never."),
+    )
     customisation = forms.CharField(
         label=_("Service content and customisation"),
         required=False,
@@ -174,6 +187,7 @@ class PolicyForm(forms.Form):
             "clock": policy.clock,
             "service_model": policy.service_model,
             "visit_interval_days": policy.visit_interval_days,
+            "survey_interval_days": policy.survey_interval_days,
             "customisation": policy.customisation,
             "discount_ceiling": policy.discount_ceiling,
         }
@@ -186,6 +200,7 @@ class PolicyForm(forms.Form):
                 [
                     self["service_model"],
                     self["visit_interval_days"],
+                    self["survey_interval_days"],
                     self["discount_ceiling"],
                     self["customisation"],
                 ],
@@ -211,7 +226,13 @@ class PolicyForm(forms.Form):
     def values(self) -> dict[str, Any]:
         """The values for kam.service.policies.save_policy."""
         data = self.cleaned_data
+        surveys = (  # a form that does not send the field leaves the interval as it is
+            {"survey_interval_days": data.get("survey_interval_days")}
+            if self.add_prefix("survey_interval_days") in self.data
+            else {}
+        )
         return {
+            **surveys,
             "first_response_minutes": data["first_response_minutes"],
             "resolution_minutes": data["resolution_minutes"],
             "clock": data["clock"],

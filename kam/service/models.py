@@ -54,6 +54,13 @@ class ServicePolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3660)],
         help_text=_("Empty: no regular visits."),
     )
+    survey_interval_days = models.PositiveIntegerField(
+        _("relationship survey every (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3660)],
+        help_text=_("Empty: no periodic relationship surveys."),
+    )
     customisation = models.TextField(_("what is customised"), blank=True)
     discount_ceiling = models.DecimalField(
         _("discount ceiling (%)"),
@@ -187,6 +194,15 @@ class Survey(models.Model):
         related_name="surveys",
         help_text=_("The ticket this survey followed (surveys after a ticket)."),
     )
+    follow_up = models.ForeignKey(
+        "relations.Activity",
+        verbose_name=_("follow-up"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="satisfaction_surveys",
+        help_text=_("The call planned for the account owner after a low score."),
+    )
 
     class Meta:
         ordering = ["-responded_at", "-id"]
@@ -201,6 +217,96 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.kind} {self.responded_at:%Y-%m-%d}"
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the answer")
+    ANSWERED = "answered", _("Answered")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Withdrawn")
+
+
+class SurveyRequest(models.Model):
+    """One survey asked (SVC-3): after a ticket closed, periodically of an account's key
+    contacts, or by hand. The customer answers through a single-use link; only the
+    SHA-256 hash of its token is stored (the token itself is in the link emailed or shown
+    once). Staff may record an answer taken by phone instead. See kam.service.surveys."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=SurveyKind.choices)
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="survey_requests",
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_requests",
+    )
+    ticket = models.ForeignKey(
+        "service.Ticket",
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_requests",
+    )
+    token_hash = models.CharField(_("link token (hash)"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty: asked by the system (a ticket closed, the periodic survey)."),
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    email = models.EmailField(_("emailed to"), blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    survey = models.OneToOneField(
+        Survey,
+        verbose_name=_("answer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="request",
+    )
+    cancelled_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    cancel_reason = models.CharField(_("why withdrawn"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "kind", "created_at"]),
+            models.Index(fields=["kind", "created_at"]),
+        ]
+        verbose_name = _("survey request")
+        verbose_name_plural = _("survey requests")
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.kind} {self.created_at:%Y-%m-%d}"
+
+    def status_at(self, now: Any = None) -> str:
+        if self.survey_id is not None:
+            return RequestStatus.ANSWERED
+        if self.cancelled_at is not None:
+            return RequestStatus.CANCELLED
+        if self.expires_at <= (now or timezone.now()):
+            return RequestStatus.EXPIRED
+        return RequestStatus.OPEN
+
+    @property
+    def status(self) -> str:
+        return self.status_at()
+
+    def get_status_display(self) -> str:
+        return str(RequestStatus(self.status).label)
 
 
 # --- tickets and complaints (SVC-2) ---------------------------------------------------------
@@ -376,6 +482,9 @@ class EventKind(models.TextChoices):
     COMMENTED = "commented", _("Comment")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
     CHANGED = "changed", _("Details changed")
+    SURVEY_REQUESTED = "survey_requested", _("Satisfaction survey asked")
+    SURVEY_ANSWERED = "survey_answered", _("Satisfaction survey answered")
+    SURVEY_CANCELLED = "survey_cancelled", _("Satisfaction survey withdrawn")
 
 
 class SlaClock(models.TextChoices):

@@ -56,3 +56,19 @@ register(
     "service.ticket_handed_over",
     _("%(by)s handed ticket %(number)s of %(account)s (%(subject)s) over to you: %(note)s"),
 )
+
+# Satisfaction surveys (SVC-3, kam.service.surveys).
+register(
+    "service.survey_low_score",
+    _(
+        "Low satisfaction at %(account)s: %(contact)s answered %(scores)s. A follow-up call "
+        "is planned for you on %(due)s. %(comment)s"
+    ),
+)
+register(
+    "service.surveys_issued",
+    _(
+        "Relationship surveys went out for %(accounts)s of your accounts: %(emailed)s by "
+        "email, %(by_phone)s to ask by phone (no email) — record those answers yourself."
+    ),
+)

@@ -41,6 +41,7 @@ DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
         "resolution_minutes": 8 * 60,
         "service_model": "dedicated_team",
         "visit_interval_days": 30,
+        "survey_interval_days": 90,
         "customisation": "Fully customised solutions and service",
         "discount_ceiling": Decimal("15"),
     },
@@ -49,6 +50,7 @@ DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
         "resolution_minutes": 24 * 60,
         "service_model": "dedicated_manager",
         "visit_interval_days": 90,
+        "survey_interval_days": 180,
         "customisation": "High-quality standard service, partly customised",
         "discount_ceiling": Decimal("10"),
     },
@@ -57,6 +59,7 @@ DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
         "resolution_minutes": 72 * 60,
         "service_model": "shared_manager",
         "visit_interval_days": 180,
+        "survey_interval_days": 365,
         "customisation": "Quality standard service",
         "discount_ceiling": Decimal("5"),
     },
@@ -65,6 +68,7 @@ DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
         "resolution_minutes": 120 * 60,
         "service_model": "service_centre",
         "visit_interval_days": None,
+        "survey_interval_days": None,
         "customisation": "Basic standard service",
         "discount_ceiling": Decimal("0"),
     },
@@ -78,6 +82,7 @@ POLICY_FIELDS = [
     "clock",
     "service_model",
     "visit_interval_days",
+    "survey_interval_days",
     "customisation",
     "discount_ceiling",
 ]
@@ -152,6 +157,13 @@ def clean_policy(values: dict[str, Any]) -> dict[str, Any]:
         if interval in (None, "")
         else _whole(interval, "visit_interval_days", problems, 1, 3660)
     )
+    if "survey_interval_days" in values:  # left out: it keeps its value
+        surveys = values.get("survey_interval_days")
+        clean["survey_interval_days"] = (
+            None
+            if surveys in (None, "")
+            else _whole(surveys, "survey_interval_days", problems, 1, 3660)
+        )
     clock = str(values.get("clock") or ClockKind.BUSINESS)
     if clock not in ClockKind.values:
         problems.append(Problem(None, "clock", f"expected one of {', '.join(ClockKind.values)}"))

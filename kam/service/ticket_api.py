@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
@@ -63,9 +63,12 @@ from kam.service.tickets import (
     TicketConflict,
     TicketFilters,
     act,
+    add_attachment,
+    attachment_response,
     change_ticket,
     comment,
     create_ticket,
+    get_attachment_for_user,
     get_ticket_for_user,
     hand_over,
     search_tickets,
@@ -578,6 +581,41 @@ def handover(request: HttpRequest, ticket_id: RecordId, payload: HandoverIn) -> 
         lambda: hand_over(actor=user, ticket=ticket, to=to, note=payload.note, source="api")
     )
     return fresh(user, ticket)
+
+
+@router.post(
+    "/{ticket_id}/attachments",
+    response={201: AttachmentOut, **ERRORS_STEP},
+    summary="Attach a file to a ticket (multipart form, field 'file')",
+    description="Anyone who sees the ticket and writes. PDF, images (PNG, JPEG, GIF, WebP), "
+    "Office documents, text, CSV and ZIP up to KAM_UPLOAD_MAX_MB; the content must match "
+    "the file's extension (422 naming the field 'file' otherwise). Recorded in the history.",
+)
+def attach(request: HttpRequest, ticket_id: RecordId, file: File[UploadedFile]) -> Status[Any]:
+    user = actor(request)
+    ticket = one(user, ticket_id, for_write=True)
+    found = add_attachment(actor=user, ticket=ticket, upload=file, source="api")
+    return Status(201, found)
+
+
+@router.get(
+    "/{ticket_id}/attachments/{attachment_id}",
+    response={200: None, **ERRORS_ONE},
+    summary="Download an attachment of a ticket",
+    description="The file itself, with its type; 404 when the ticket or the file is not "
+    "there for you.",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def download(request: HttpRequest, ticket_id: RecordId, attachment_id: RecordId) -> HttpResponse:
+    found = get_attachment_for_user(actor(request), ticket_id, attachment_id)
+    return attachment_response(found)  # type: ignore[return-value]
 
 
 @router.get(

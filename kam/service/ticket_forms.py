@@ -14,6 +14,7 @@ from kam.accounts.models import Account
 from kam.contacts.models import Contact
 from kam.core.models import User
 from kam.dataio.records import RecordInvalid
+from kam.insights.models import Tier
 from kam.service.models import (
     TicketCategory,
     TicketChannel,
@@ -78,10 +79,19 @@ class TicketFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[*blank(_("Any")), *TicketCategory.choices]
     )
+    tier = forms.ChoiceField(
+        label=_("Tier"), required=False, choices=[*blank(_("Any")), *Tier.choices]
+    )
     owner = forms.CharField(label=_("Owner"), required=False, widget=forms.Select())
     account = forms.CharField(label=_("Account"), required=False, widget=forms.Select())
     mine = forms.BooleanField(label=_("Only mine"), required=False)
     orphaned = forms.BooleanField(label=_("Owner deactivated"), required=False)
+    resolved_from = forms.DateField(
+        label=_("Resolved from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    resolved_to = forms.DateField(
+        label=_("Resolved until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput())
 
     def __init__(
@@ -114,6 +124,9 @@ class TicketFilterForm(forms.Form):
             mine=bool(data.get("mine")),
             orphaned=bool(data.get("orphaned")),
             sort=data.get("sort") or DEFAULT_SORT,
+            tier=data.get("tier") or "",
+            resolved_from=data.get("resolved_from"),
+            resolved_to=data.get("resolved_to"),
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +52,7 @@ from kam.service.tickets import (
     act,
     add_attachment,
     allowed_actions,
+    attachment_response,
     change_ticket,
     comment,
     create_ticket,
@@ -279,6 +280,10 @@ def event_lines(event: TicketEvent) -> list[str]:
         ]
     if kind == EventKind.RESOLVED and data.get("note"):
         return [str(data["note"])]
+    if kind.startswith("survey_"):  # SVC-3: asked, answered, withdrawn
+        from kam.service.surveys import event_lines as survey_lines
+
+        return survey_lines(event)
     return []
 
 
@@ -428,16 +433,8 @@ def ticket_attach(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_GET
 def attachment_download(request: AuthedRequest, pk: int, attachment: int) -> HttpResponse:
     found = get_attachment_for_user(request.user, pk, attachment)
-    try:
-        handle = found.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=found.name, content_type=found.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return cast(HttpResponse, response)  # a streaming response, as login_required allows
+    # A streaming response, as login_required allows.
+    return cast(HttpResponse, attachment_response(found))
 
 
 # --- the account page's section -------------------------------------------------------------

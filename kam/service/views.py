@@ -32,6 +32,7 @@ from kam.service.forms import (
     HolidayFileForm,
     PolicyForm,
     human_duration,
+    human_surveys,
     human_visits,
 )
 from kam.service.models import BusinessCalendar, CalendarDay, DayKind, ServicePolicy
@@ -69,6 +70,7 @@ class PolicyColumn:
     first_response: str
     resolution: str
     visits: str
+    surveys: str = ""
 
 
 def policy_columns(policies: list[ServicePolicy], counts: dict[str, int]) -> list[PolicyColumn]:
@@ -80,6 +82,7 @@ def policy_columns(policies: list[ServicePolicy], counts: dict[str, int]) -> lis
             first_response=human_duration(policy.first_response_minutes, policy.clock, per_day),
             resolution=human_duration(policy.resolution_minutes, policy.clock, per_day),
             visits=human_visits(policy.visit_interval_days),
+            surveys=human_surveys(policy.survey_interval_days),
         )
         for policy in policies
     ]

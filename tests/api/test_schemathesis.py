@@ -25,7 +25,9 @@ from hypothesis import HealthCheck, Phase, settings
 # What the schema cannot say about activities, segments, policies and calendars:
 import tests.relations.schemathesis_hooks
 import tests.segments.schemathesis_hooks
-import tests.service.policy_schemathesis_hooks  # noqa: F401
+import tests.service.kpi_schemathesis_hooks  # SVC-4: from ≤ to, a period of at most MAX_DAYS
+import tests.service.policy_schemathesis_hooks
+import tests.service.survey_schemathesis_hooks  # noqa: F401
 from config.wsgi import application
 from kam.accounts.models import Account
 from kam.club.models import Benefit, ClubEvent, Membership, PointsRules
@@ -38,7 +40,14 @@ from kam.plans.models import AccountPlan
 from kam.relations.models import Activity
 from kam.risk.models import RiskRun
 from kam.segments.models import ClusteringRun, Segment, StpPlan
-from kam.service.models import BusinessCalendar, CalendarDay, ServicePolicy, Survey, Ticket
+from kam.service.models import (
+    BusinessCalendar,
+    CalendarDay,
+    ServicePolicy,
+    Survey,
+    SurveyRequest,
+    Ticket,
+)
 from kam.service.policies import ensure_policies
 from kam.transactions.models import Order, Payment
 from tests.conftest import Cast
@@ -195,6 +204,7 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         # account or company-wide (a second "join the club" is a 409, lists grow).
         for model in (Membership, Benefit, ClubEvent, Activity, CalendarDay, Survey, Notification):
             model.objects.all().delete()
+        SurveyRequest.objects.all().delete()  # the surveys asked, like their answers
         # Lists a link can follow must not grow from one scenario to the next, and the
         # company-wide settings start from their defaults each time.
         settings_tables = (ServicePolicy, BusinessCalendar, PointsRules)

@@ -51,7 +51,7 @@ def test_the_list_shows_owner_status_next_review_and_overdue_actions(
 
 def test_the_list_has_a_nav_entry(cast: Cast) -> None:
     html = client_for(cast.alice).get(reverse("plans:list")).content.decode()
-    assert f'<a href="{reverse("plans:list")}" aria-current="page">Plans</a>' in html
+    assert f'<a href="{reverse("plans:list")}" aria-current="page">Account plans</a>' in html
 
 
 def test_the_account_page_loads_the_plan_section_after_it(planned: Planned, cast: Cast) -> None:

@@ -156,3 +156,56 @@ def test_a_file_can_come_with_a_new_ticket_and_a_bad_one_records_nothing(
     good = client.post("/tickets/new/", {**data, "file": SimpleUploadedFile("a.png", PNG)})
     assert good.status_code == 302
     assert Ticket.objects.get().attachments.get().name == "a.png"
+
+
+def test_the_api_attaches_a_file_and_gives_it_back(cast: Cast, ticket: Ticket, media: Path) -> None:
+    from kam.core.tokens import issue_token
+    from tests.api.conftest import ApiClient
+
+    alice = ApiClient(issue_token(user=cast.alice, name="tests"))
+    url = f"/api/tickets/{ticket.pk}/attachments"
+
+    answer = alice.client.post(
+        url, {"file": SimpleUploadedFile("report.pdf", PDF)}, headers=alice.headers
+    )
+
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert (body["name"], body["size"], body["content_type"]) == (
+        "report.pdf",
+        len(PDF),
+        "application/pdf",
+    )
+    assert ticket.events.filter(kind=EventKind.ATTACHMENT_ADDED).count() == 1
+    got = alice.get(f"{url}/{body['id']}")
+    assert got.status_code == 200
+    assert b"".join(got.streaming_content) == PDF
+    assert got["Content-Type"] == "application/pdf"
+    assert got["X-Content-Type-Options"] == "nosniff"
+    listed = alice.get(f"/api/tickets/{ticket.pk}").json()["attachments"]
+    assert [a["id"] for a in listed] == [body["id"]]
+
+
+def test_the_api_refuses_a_disguised_file_and_outsiders(
+    cast: Cast, ticket: Ticket, media: Path
+) -> None:
+    from kam.core.tokens import issue_token
+    from tests.api.conftest import ApiClient
+
+    alice = ApiClient(issue_token(user=cast.alice, name="tests"))
+    bob = ApiClient(issue_token(user=cast.bob, name="tests"))
+    url = f"/api/tickets/{ticket.pk}/attachments"
+
+    fake = alice.client.post(
+        url, {"file": SimpleUploadedFile("invoice.pdf", b"MZ\x90\x00")}, headers=alice.headers
+    )
+    assert fake.status_code == 422
+    assert "file" in fake.content.decode()
+    outsider = bob.client.post(
+        url, {"file": SimpleUploadedFile("report.pdf", PDF)}, headers=bob.headers
+    )
+    assert outsider.status_code == 404
+    assert TicketAttachment.objects.count() == 0
+    assert stored(media) == []
+    kept = add_attachment(actor=cast.alice, ticket=ticket, upload=SimpleUploadedFile("a.pdf", PDF))
+    assert bob.get(f"{url}/{kept.pk}").status_code == 404

@@ -1,6 +1,7 @@
 """A real browser (Debian's chromium): an account manager logs a complaint for a diamond
 account from its account page, sees its one-hour first-response clock, hands it over to a
-colleague, and the colleague resolves it."""
+colleague, and the colleague resolves and closes it; the customer's (low) satisfaction
+answer is recorded on the ticket and shows on the satisfaction page."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from kam.insights.services import set_tier_override
-from kam.service.models import EventKind, Ticket, TicketStatus
+from kam.service.models import EventKind, Survey, SurveyRequest, Ticket, TicketStatus
 from tests.conftest import Cast
 
 pytestmark = pytest.mark.browser
@@ -112,3 +113,42 @@ def test_a_complaint_is_logged_handed_over_and_resolved(
         EventKind.RESPONDED,
         EventKind.RESOLVED,
     ]
+
+    # SVC-3: Tom closes it; the customer is asked how it went (the request shows on the
+    # ticket), Alice, who owns the account, calls the customer and records the answer — a
+    # low one, so a follow-up call is planned for her and it shows on the satisfaction page.
+    tom.get_by_role("button", name="Close").click()
+    expect(tom.locator(".subtitle [data-status]")).to_have_text("Closed")
+    expect(tom.locator("#history")).to_contain_text("Satisfaction survey asked")
+    alice.goto(f"{base}{ticket.get_absolute_url()}")
+    survey = alice.locator("#survey")
+    expect(survey).to_contain_text("Waiting for the answer")  # loaded after the page (htmx)
+    survey.get_by_role("link", name="Record the customer's answer").click()
+    alice.get_by_label("2 – dissatisfied").check()
+    alice.locator('#question-nps input[value="5"]').check()
+    alice.fill("#id_comment", "涂层问题拖了太久，影响了交货。")
+    snap(alice, "survey-record")
+    alice.get_by_role("button", name="Record the answer").click()
+    expect(alice.locator(".messages")).to_contain_text("a follow-up call is planned")
+    expect(alice.locator("#survey")).to_contain_text("CSAT 2")
+    expect(alice.locator("#survey")).to_contain_text("NPS 5")
+    expect(alice.locator("#survey")).to_contain_text("涂层问题拖了太久")
+    expect(alice.locator("#history")).to_contain_text("Answer recorded by a colleague: CSAT 2")
+    snap(alice, "survey-recorded")
+
+    alice.goto(f"{base}/service/satisfaction/")
+    expect(alice.locator('[data-figure="answers"] .stat-value')).to_have_text("1")
+    expect(alice.locator('[data-figure="nps"] .stat-value')).to_have_text("-100")
+    low = alice.locator("#low-scores")
+    expect(low).to_contain_text("Alice Steel")
+    expect(low).to_contain_text("Planned")
+    snap(alice, "satisfaction")
+    answer = Survey.objects.get()
+    assert (answer.csat, answer.nps, answer.ticket, answer.recorded_by) == (
+        2,
+        5,
+        ticket,
+        cast.alice,
+    )
+    assert answer.follow_up is not None and answer.follow_up.owner == cast.alice
+    assert SurveyRequest.objects.get(ticket=ticket).survey == answer

@@ -96,9 +96,9 @@ def test_tickets_come_from_buying_customers_and_complaints_before_they_stop(
     # Same tier weight, but complaints cluster in the half year before the last order.
     window = (dt.date(2025, 10, 2), dt.date(2026, 3, 31))
     complaints = Ticket.objects.filter(kind="complaint", created_at__date__range=window)
-    assert complaints.filter(account=stopping).count() > 2 * complaints.filter(
-        account=steady
-    ).count()
+    assert (
+        complaints.filter(account=stopping).count() > 2 * complaints.filter(account=steady).count()
+    )
 
 
 def test_the_same_seed_makes_the_same_tickets(cast: Cast) -> None:
